@@ -1,0 +1,72 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+let package = Package(
+    name: "Vesta",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "vesta", targets: ["vesta"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
+    ],
+    targets: [
+        // FHIR JSON values, exact-decimal reader/writer, JSON Patch, OperationOutcome.
+        .target(name: "FHIRCore"),
+        // Loads conformance/ data (structure index, value sets) and validates resources.
+        .target(name: "FHIRDefinitions", dependencies: ["FHIRCore"]),
+        // Starts and stops a private PostgreSQL cluster for `serve` and the tests.
+        .target(
+            name: "EmbeddedPostgres",
+            dependencies: [
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        // PostgreSQL storage: migrations, resources, versions, history, change log.
+        .target(
+            name: "FHIRStore",
+            dependencies: [
+                "FHIRCore",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // HTTP: Hummingbird routes, content negotiation, errors as OperationOutcome.
+        .target(
+            name: "VestaServer",
+            dependencies: [
+                "FHIRCore", "FHIRDefinitions", "FHIRStore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ]
+        ),
+        .executableTarget(
+            name: "vesta",
+            dependencies: [
+                "VestaServer", "FHIRStore", "FHIRDefinitions", "EmbeddedPostgres",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .testTarget(name: "FHIRCoreTests", dependencies: ["FHIRCore"], exclude: ["Fixtures"]),
+        .testTarget(name: "FHIRDefinitionsTests", dependencies: ["FHIRDefinitions", "FHIRCore"], exclude: ["Fixtures"]),
+        .testTarget(
+            name: "VestaIntegrationTests",
+            dependencies: [
+                "VestaServer", "FHIRStore", "FHIRDefinitions", "FHIRCore", "EmbeddedPostgres",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+    ]
+)

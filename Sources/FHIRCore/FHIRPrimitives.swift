@@ -1,0 +1,168 @@
+import Foundation
+
+/// Rules for FHIR logical ids (`[A-Za-z0-9\-\.]{1,64}`).
+public enum FHIRId {
+    public static func isValid(_ id: some StringProtocol) -> Bool {
+        guard !id.isEmpty, id.utf8.count <= 64 else { return false }
+        return id.utf8.allSatisfy { byte in
+            switch byte {
+            case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"),
+                 UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "."): true
+            default: false
+            }
+        }
+    }
+
+    /// A new server-assigned id: a random UUID in lower case.
+    public static func generate() -> String {
+        UUID().uuidString.lowercased()
+    }
+}
+
+/// A FHIR `instant` with millisecond precision, always rendered in UTC (`2024-05-01T10:00:00.123Z`).
+public struct FHIRInstant: Sendable, Hashable, Comparable {
+    /// Milliseconds since 1970-01-01T00:00:00Z.
+    public let millisecondsSince1970: Int64
+
+    public init(millisecondsSince1970: Int64) { self.millisecondsSince1970 = millisecondsSince1970 }
+
+    /// Truncates to the millisecond. A `Date` holds seconds as a `Double`, so an instant that is a
+    /// whole millisecond often reads back a hair below it (`…998.9999`); such a value, within the
+    /// `Double`'s error of a whole millisecond, is taken as that millisecond rather than floored.
+    public init(date: Date) {
+        let milliseconds = date.timeIntervalSince1970 * 1000
+        let nearest = milliseconds.rounded()
+        let tolerance = max(abs(date.timeIntervalSinceReferenceDate), abs(date.timeIntervalSince1970)).ulp * 4000
+        millisecondsSince1970 = Int64(abs(milliseconds - nearest) <= tolerance ? nearest : milliseconds.rounded(.down))
+    }
+
+    public static func now() -> FHIRInstant { FHIRInstant(date: Date()) }
+
+    public var date: Date { Date(timeIntervalSince1970: Double(millisecondsSince1970) / 1000) }
+
+    public static func < (lhs: FHIRInstant, rhs: FHIRInstant) -> Bool {
+        lhs.millisecondsSince1970 < rhs.millisecondsSince1970
+    }
+
+    /// `YYYY-MM-DDThh:mm:ss.sssZ`
+    public var fhirString: String {
+        let components = Self.utcComponents(millisecondsSince1970)
+        return String(format: "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", components.year, components.month, components.day,
+                      components.hour, components.minute, components.second, components.millisecond)
+    }
+
+    /// RFC 7231 IMF-fixdate, for `Last-Modified` (`Sun, 06 Nov 1994 08:49:37 GMT`).
+    public var httpDate: String {
+        let components = Self.utcComponents(millisecondsSince1970)
+        let weekdays = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"]
+        let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+        let days = Int(Self.floorDivide(millisecondsSince1970, 86_400_000))
+        let weekday = weekdays[((days % 7) + 7) % 7]
+        return String(format: "%@, %02d %@ %04d %02d:%02d:%02d GMT", weekday, components.day, months[components.month - 1],
+                      components.year, components.hour, components.minute, components.second)
+    }
+
+    private static func floorDivide(_ value: Int64, _ divisor: Int64) -> Int64 {
+        value >= 0 ? value / divisor : -((-value + divisor - 1) / divisor)
+    }
+
+    private static func utcComponents(_ milliseconds: Int64)
+        -> (year: Int, month: Int, day: Int, hour: Int, minute: Int, second: Int, millisecond: Int)
+    {
+        let days = floorDivide(milliseconds, 86_400_000)
+        let millisecondOfDay = Int(milliseconds - days * 86_400_000)
+        // Civil-from-days (proleptic Gregorian), after Howard Hinnant's published algorithm.
+        let shifted = days + 719_468
+        let era = floorDivide(shifted, 146_097)
+        let dayOfEra = shifted - era * 146_097
+        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36524 - dayOfEra / 146_096) / 365
+        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
+        let monthIndex = (5 * dayOfYear + 2) / 153
+        let day = Int(dayOfYear - (153 * monthIndex + 2) / 5 + 1)
+        let month = Int(monthIndex < 10 ? monthIndex + 3 : monthIndex - 9)
+        let year = Int(yearOfEra + era * 400 + (month <= 2 ? 1 : 0))
+        return (year, month, day, millisecondOfDay / 3_600_000, millisecondOfDay / 60_000 % 60,
+                millisecondOfDay / 1000 % 60, millisecondOfDay % 1000)
+    }
+
+    /// Parses a FHIR `instant`/`dateTime` with a time zone (fractional seconds optional):
+    /// `YYYY-MM-DDThh:mm:ss[.s+](Z|(+|-)hh:mm)`, strictly (no day 30 in February, no hour 24,
+    /// proleptic Gregorian calendar as `fhirString` writes it). Digits past milliseconds are dropped.
+    public init?(parsing text: String) {
+        let utf8 = Array(text.utf8)
+        var position = 0
+        func number(_ digits: Int) -> Int? {
+            guard position + digits <= utf8.count else { return nil }
+            var value = 0
+            for byte in utf8[position..<position + digits] {
+                guard byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "9") else { return nil }
+                value = value * 10 + Int(byte - UInt8(ascii: "0"))
+            }
+            position += digits
+            return value
+        }
+        func consume(_ byte: UInt8) -> Bool {
+            guard position < utf8.count, utf8[position] == byte else { return false }
+            position += 1
+            return true
+        }
+        guard let year = number(4), year >= 1, consume(UInt8(ascii: "-")),
+              let month = number(2), (1...12).contains(month), consume(UInt8(ascii: "-")),
+              let day = number(2), day >= 1, day <= Self.daysIn(month: month, year: year), consume(UInt8(ascii: "T")),
+              let hour = number(2), hour < 24, consume(UInt8(ascii: ":")),
+              let minute = number(2), minute < 60, consume(UInt8(ascii: ":")),
+              let second = number(2), second <= 60  // 60: a leap second, as the FHIR regex allows
+        else { return nil }
+        var millisecond = 0
+        if consume(UInt8(ascii: ".")) {
+            var digits = 0
+            while let digit = number(1) {
+                if digits < 3 { millisecond = millisecond * 10 + digit }
+                digits += 1
+            }
+            guard digits > 0 else { return nil }
+            for _ in digits..<max(digits, 3) { millisecond *= 10 }
+        }
+        var offsetMinutes = 0
+        if !consume(UInt8(ascii: "Z")) {
+            let sign: Int
+            if consume(UInt8(ascii: "+")) { sign = 1 } else if consume(UInt8(ascii: "-")) { sign = -1 } else { return nil }
+            guard let offsetHour = number(2), consume(UInt8(ascii: ":")), let offsetMinute = number(2),
+                  offsetMinute < 60, offsetHour < 14 || (offsetHour == 14 && offsetMinute == 0)
+            else { return nil }
+            offsetMinutes = sign * (offsetHour * 60 + offsetMinute)
+        }
+        guard position == utf8.count else { return nil }
+        let days = Self.daysFromCivil(year: year, month: month, day: day)
+        let seconds = days * 86_400 + Int64(hour * 3600 + (minute - offsetMinutes) * 60 + second)
+        self.init(millisecondsSince1970: seconds * 1000 + Int64(millisecond))
+    }
+
+    private static func daysIn(month: Int, year: Int) -> Int {
+        switch month {
+        case 2: year % 4 == 0 && (year % 100 != 0 || year % 400 == 0) ? 29 : 28
+        case 4, 6, 9, 11: 30
+        default: 31
+        }
+    }
+
+    /// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's days-from-civil).
+    private static func daysFromCivil(year: Int, month: Int, day: Int) -> Int64 {
+        let shiftedYear = Int64(month <= 2 ? year - 1 : year)
+        let era = floorDivide(shiftedYear, 400)
+        let yearOfEra = shiftedYear - era * 400
+        let dayOfYear = Int64((153 * (month > 2 ? month - 3 : month + 9) + 2) / 5 + day - 1)
+        let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
+        return era * 146_097 + dayOfEra - 719_468
+    }
+
+    /// Parses an HTTP date (`If-Modified-Since`).
+    public init?(httpDate text: String) {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "GMT")
+        formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss zzz"
+        guard let date = formatter.date(from: text) else { return nil }
+        self.init(date: date)
+    }
+}

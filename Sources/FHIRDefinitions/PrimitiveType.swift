@@ -1,0 +1,89 @@
+import Foundation
+
+/// A FHIR primitive type: its JSON representation and lexical pattern.
+struct PrimitiveType: Sendable {
+    /// The JSON kind that carries the value (https://hl7.org/fhir/R4/json.html#primitive).
+    enum Representation: Sendable {
+        /// JSON `true`/`false`.
+        case boolean
+        /// A JSON number without fraction or exponent, within 32 bits.
+        case integer
+        /// Any JSON number.
+        case decimal
+        /// A JSON string.
+        case string
+        /// A JSON string holding an XHTML `<div>`.
+        case xhtml
+
+        var jsonKind: String {
+            switch self {
+            case .boolean: "boolean"
+            case .integer, .decimal: "number"
+            case .string, .xhtml: "string"
+            }
+        }
+    }
+
+    let name: String
+    let representation: Representation
+    private let pattern: NSRegularExpression?
+
+    /// `xsdPattern` is the `regex` the specification gives for `<name>.value`, if any.
+    init(name: String, xsdPattern: String?) throws(FHIRDefinitionsError) {
+        self.name = name
+        representation = switch name {
+        case "boolean": .boolean
+        case "integer", "positiveInt", "unsignedInt": .integer
+        case "decimal": .decimal
+        case "xhtml": .xhtml
+        default: .string
+        }
+        guard let xsdPattern else {
+            pattern = nil
+            return
+        }
+        do {
+            pattern = try NSRegularExpression(pattern: Self.icuPattern(fromXSD: xsdPattern))
+        } catch {
+            throw .malformed(file: "elements.json", reason: "the regex of \(name) does not compile: \(xsdPattern)")
+        }
+    }
+
+    /// Whether the whole of `lexeme` matches the type's pattern (true when it has none).
+    func matches(_ lexeme: String) -> Bool {
+        guard let pattern else { return true }
+        return pattern.firstMatch(in: lexeme, range: NSRange(lexeme.startIndex..., in: lexeme)) != nil
+    }
+
+    /// Rewrites an XML Schema pattern, the dialect FHIR publishes, for ICU. XML Schema
+    /// patterns match the whole value, and there `\s` means only space, tab, CR and LF
+    /// (so `\S` admits e.g. a no-break space, which ICU counts as white space).
+    static func icuPattern(fromXSD xsd: String) -> String {
+        var result = ""
+        var inClass = false
+        var characters = xsd.makeIterator()
+        while let character = characters.next() {
+            switch character {
+            case "\\":
+                guard let escaped = characters.next() else {
+                    result.append(character)
+                    break
+                }
+                switch escaped {
+                case "s": result += inClass ? " \\t\\n\\r" : "[ \\t\\n\\r]"
+                case "S": result += "[^ \\t\\n\\r]"  // inside a class ICU reads this as a nested set
+                default: result += "\\\(escaped)"
+                }
+            case "[":
+                inClass = true
+                result.append(character)
+            case "]":
+                inClass = false
+                result.append(character)
+            default:
+                result.append(character)
+            }
+        }
+        return "\\A(?:\(result))\\z"
+    }
+}

@@ -1,0 +1,372 @@
+import FHIRCore
+import Foundation
+import Logging
+import PostgresNIO
+
+/// Stores FHIR resources in PostgreSQL: one current-version table and one history table per
+/// type (`r_<type>`, `h_<type>`), and a change log row for every write, in the same transaction.
+/// A successful return means the write is committed.
+public struct ResourceStore: Sendable {
+    public let client: PostgresClient
+    private let knownTypes: Set<String>
+    private let sealer: any ResourceSealer
+    private let logger: Logger
+
+    /// - Parameter resourceTypes: the types that have tables (from the structure index).
+    public init(client: PostgresClient, resourceTypes: some Sequence<String>, sealer: any ResourceSealer = PlaintextSealer(), logger: Logger) {
+        self.client = client
+        self.knownTypes = Set(resourceTypes)
+        self.sealer = sealer
+        self.logger = logger
+    }
+
+    // MARK: Reads
+
+    /// The current version, including a deletion tombstone (`isDeleted`).
+    public func read(type: String, id: String) async throws -> StoredResource {
+        let tables = try Tables(type, known: knownTypes)
+        let rows = try await client.query(
+            "SELECT version, last_updated, deleted, coalesce(exact_text, body::text) FROM \(unescaped: tables.current) WHERE id = \(id)",
+            logger: logger)
+        for try await (version, lastUpdated, deleted, json) in rows.decode((Int32, Date, Bool, String?).self) {
+            return try stored(type: type, id: id, version: Int(version), lastUpdated: lastUpdated, deleted: deleted, json: json)
+        }
+        throw StoreError.notFound(type: type, id: id)
+    }
+
+    /// A specific version, current or historical.
+    public func read(type: String, id: String, version: Int) async throws -> StoredResource {
+        let tables = try Tables(type, known: knownTypes)
+        let wanted = Int32(clamping: version)
+        let rows = try await client.query(
+            """
+            SELECT last_updated, deleted, coalesce(exact_text, body::text) FROM \(unescaped: tables.current)
+             WHERE id = \(id) AND version = \(wanted)
+            UNION ALL
+            SELECT last_updated, deleted, coalesce(exact_text, body::text) FROM \(unescaped: tables.history)
+             WHERE id = \(id) AND version = \(wanted)
+            """, logger: logger)
+        for try await (lastUpdated, deleted, json) in rows.decode((Date, Bool, String?).self) {
+            return try stored(type: type, id: id, version: version, lastUpdated: lastUpdated, deleted: deleted, json: json)
+        }
+        throw StoreError.versionNotFound(type: type, id: id, version: version)
+    }
+
+    // MARK: Writes
+
+    /// Creates a resource with a new server-assigned id (`POST`).
+    public func create(_ resource: JSONObject, type: String) async throws -> WriteResult {
+        let tables = try Tables(type, known: knownTypes)
+        let id = FHIRId.generate()
+        let now = FHIRInstant.now()
+        let body = try storedBody(resource, type: type, id: id, version: 1, lastUpdated: now)
+        try await client.query(
+            """
+            WITH inserted AS (
+                INSERT INTO \(unescaped: tables.current) (id, version, last_updated, body, exact_text)
+                VALUES (\(id), 1, \(now.date), \(body.json)::jsonb, \(body.exactText))
+            )
+            INSERT INTO change_log (resource_type, id, version, operation, recorded_at)
+            VALUES (\(type), \(id), 1, 'C', \(now.date))
+            """, logger: logger)
+        return WriteResult(resource: body.stored, created: true)
+    }
+
+    /// Replaces the resource `id` (`PUT`), creating it when it does not exist yet.
+    /// - Parameter ifMatch: the version the client expects to replace (`If-Match`).
+    public func update(_ resource: JSONObject, type: String, id: String, ifMatch: Int? = nil) async throws -> WriteResult {
+        try await modify(type: type, id: id, ifMatch: ifMatch, createIfMissing: true) { _ in resource }
+    }
+
+    /// Replaces the current version with `transform(current)` under a row lock (`PATCH`).
+    /// `transform` may throw to abort; nothing is written then.
+    public func modify(
+        type: String, id: String, ifMatch: Int? = nil,
+        transform: @Sendable (JSONObject) throws -> JSONObject
+    ) async throws -> WriteResult {
+        try await modify(type: type, id: id, ifMatch: ifMatch, createIfMissing: false) { current in
+            guard let current else { throw StoreError.notFound(type: type, id: id) }
+            return try transform(current)
+        }
+    }
+
+    /// Deletes the resource: its current row becomes a tombstone version, the old version goes
+    /// to history. Returns nil when it was already deleted (nothing is written then).
+    @discardableResult
+    public func delete(type: String, id: String, ifMatch: Int? = nil) async throws -> StoredResource? {
+        let tables = try Tables(type, known: knownTypes)
+        return try await inTransaction { connection in
+            guard let current = try await lockCurrent(tables, id: id, on: connection) else {
+                throw StoreError.notFound(type: type, id: id)
+            }
+            if let ifMatch, ifMatch != current.version {
+                throw StoreError.versionConflict(type: type, id: id, expected: ifMatch, current: current.version)
+            }
+            if current.deleted { return nil }
+            let now = FHIRInstant.now()
+            let version = current.version + 1
+            try await supersede(tables, type: type, id: id, version: version, operation: "D", now: now,
+                                body: nil, on: connection)
+            return StoredResource(type: type, id: id, version: version, lastUpdated: now, isDeleted: true, json: nil)
+        }
+    }
+
+    // MARK: History
+
+    /// A page of versions in `query.scope`, newest first, read through the change log.
+    public func history(_ query: HistoryQuery) async throws -> HistoryPage {
+        var filters: [String] = []
+        var binds = PostgresBindings()
+        func bind(_ value: some PostgresNonThrowingEncodable & Sendable) -> String {
+            binds.append(value)
+            return "$\(binds.count)"
+        }
+        switch query.scope {
+        case .system: break
+        case .type(let type):
+            _ = try Tables(type, known: knownTypes)
+            filters.append("resource_type = \(bind(type))")
+        case .instance(let type, let id):
+            _ = try Tables(type, known: knownTypes)
+            filters.append("resource_type = \(bind(type)) AND id = \(bind(id))")
+        }
+        let scopeFilter = filters.isEmpty ? "TRUE" : filters.joined(separator: " AND ")
+        var pageFilters = ["TRUE"]
+        if let since = query.since { pageFilters.append("recorded_at >= \(bind(since.date))") }
+        if let before = query.before { pageFilters.append("seq < \(bind(before))") }
+        let source: String
+        if let at = query.at {
+            // A version is current from its own write until the next write of the same resource.
+            source = """
+                (SELECT *, lead(recorded_at) OVER (PARTITION BY resource_type, id ORDER BY seq) AS superseded_at
+                   FROM change_log WHERE \(scopeFilter)) AS versions
+                """
+            pageFilters.append("recorded_at < \(bind(at.upperBound.date))")
+            pageFilters.append("(superseded_at IS NULL OR superseded_at > \(bind(at.lowerBound.date)))")
+        } else {
+            source = "change_log"
+            pageFilters.append(scopeFilter)
+        }
+        let limit = bind(Int64(query.count + 1))
+        let sql = """
+            SELECT seq, resource_type, id, version, operation, recorded_at FROM \(source)
+             WHERE \(pageFilters.joined(separator: " AND ")) ORDER BY seq DESC LIMIT \(limit)
+            """
+        var positions: [(seq: Int64, type: String, id: String, version: Int, operation: String, at: Date)] = []
+        let rows = try await client.query(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger)
+        for try await row in rows.decode((Int64, String, String, Int32, String, Date).self) {
+            positions.append((row.0, row.1, row.2, Int(row.3), row.4, row.5))
+        }
+        let hasMore = positions.count > query.count
+        if hasMore { positions.removeLast() }
+        let bodies = try await versionBodies(positions.map { ($0.type, $0.id, $0.version) })
+        let entries = try positions.map { position in
+            let key = VersionKey(type: position.type, id: position.id, version: position.version)
+            let operation = HistoryPage.Entry.Operation(rawValue: position.operation) ?? .update
+            let resource = try stored(type: position.type, id: position.id, version: position.version,
+                                      lastUpdated: position.at, deleted: operation == .delete, json: bodies[key] ?? nil)
+            return HistoryPage.Entry(position: position.seq, operation: operation, resource: resource)
+        }
+        var total: Int?
+        if case .instance(let type, let id) = query.scope, query.since == nil, query.at == nil {
+            let counted = try await client.query(
+                "SELECT count(*) FROM change_log WHERE resource_type = \(type) AND id = \(id)", logger: logger)
+            for try await count in counted.decode(Int64.self) { total = Int(count) }
+        }
+        return HistoryPage(entries: entries, nextBefore: hasMore ? positions.last?.seq : nil, total: total)
+    }
+
+    // MARK: Internals
+
+    private struct VersionKey: Hashable {
+        let type: String
+        let id: String
+        let version: Int
+    }
+
+    /// Fetches the bodies of the given versions, a couple of queries per resource type.
+    private func versionBodies(_ versions: [(type: String, id: String, version: Int)]) async throws -> [VersionKey: String?] {
+        var result: [VersionKey: String?] = [:]
+        for (type, members) in Dictionary(grouping: versions, by: \.type) {
+            let tables = try Tables(type, known: knownTypes)
+            let ids = members.map(\.id)
+            let numbers = members.map { Int32(clamping: $0.version) }
+            let rows = try await client.query(
+                """
+                SELECT id, version, coalesce(exact_text, body::text) FROM \(unescaped: tables.current)
+                 WHERE id = ANY(\(ids))
+                UNION ALL
+                SELECT h.id, h.version, coalesce(h.exact_text, h.body::text) FROM \(unescaped: tables.history) h
+                  JOIN unnest(\(ids)::text[], \(numbers)::int4[]) AS wanted(id, version)
+                    ON h.id = wanted.id AND h.version = wanted.version
+                """, logger: logger)
+            for try await (id, version, json) in rows.decode((String, Int32, String?).self) {
+                result[VersionKey(type: type, id: id, version: Int(version))] = json
+            }
+        }
+        return result
+    }
+
+    private struct CurrentRow {
+        let version: Int
+        let deleted: Bool
+        let json: String?
+    }
+
+    private struct Body {
+        let stored: StoredResource
+        let json: String
+        let exactText: String?
+    }
+
+    /// The shared update path: lock the current row, let `makeResource` produce the new content,
+    /// then move the old version to history and write the new one.
+    private func modify(
+        type: String, id: String, ifMatch: Int?, createIfMissing: Bool,
+        makeResource: @Sendable (JSONObject?) throws -> JSONObject
+    ) async throws -> WriteResult {
+        let tables = try Tables(type, known: knownTypes)
+        // Two clients may race to create the same new id; the loser retries as an update.
+        for _ in 0..<3 {
+            do {
+                return try await inTransaction { connection in
+                    let current = try await lockCurrent(tables, id: id, on: connection)
+                    if let ifMatch, ifMatch != current?.version {
+                        throw StoreError.versionConflict(type: type, id: id, expected: ifMatch, current: current?.version)
+                    }
+                    let now = FHIRInstant.now()
+                    guard let current else {
+                        guard createIfMissing else { throw StoreError.notFound(type: type, id: id) }
+                        let body = try storedBody(try makeResource(nil), type: type, id: id, version: 1, lastUpdated: now)
+                        try await connection.query(
+                            """
+                            WITH inserted AS (
+                                INSERT INTO \(unescaped: tables.current) (id, version, last_updated, body, exact_text)
+                                VALUES (\(id), 1, \(now.date), \(body.json)::jsonb, \(body.exactText))
+                            )
+                            INSERT INTO change_log (resource_type, id, version, operation, recorded_at)
+                            VALUES (\(type), \(id), 1, 'C', \(now.date))
+                            """, logger: logger)
+                        return WriteResult(resource: body.stored, created: true)
+                    }
+                    let previous = current.deleted ? nil : try currentObject(current, type: type, id: id)
+                    if previous == nil, !createIfMissing { throw StoreError.deleted(type: type, id: id, version: current.version) }
+                    let version = current.version + 1
+                    let body = try storedBody(try makeResource(previous), type: type, id: id, version: version, lastUpdated: now)
+                    try await supersede(tables, type: type, id: id, version: version, operation: "U", now: now,
+                                        body: body, on: connection)
+                    return WriteResult(resource: body.stored, created: current.deleted)
+                }
+            } catch let error as PSQLError where error.serverInfo?[.sqlState] == "23505" {
+                continue  // unique violation: a concurrent create of the same id won; try again as an update
+            }
+        }
+        throw StoreError.concurrentUpdate(type: type, id: id)
+    }
+
+    private func currentObject(_ row: CurrentRow, type: String, id: String) throws -> JSONObject {
+        guard let json = row.json else { throw StoreError.unreadable(type: type, id: id, reason: "empty body") }
+        let text = try sealer.unseal(json, type: type, id: id, version: row.version)
+        guard let object = (try? JSONReader.parse(text))?.objectValue else {
+            throw StoreError.unreadable(type: type, id: id, reason: "stored body is not a JSON object")
+        }
+        return object
+    }
+
+    private func lockCurrent(_ tables: Tables, id: String, on connection: PostgresConnection) async throws -> CurrentRow? {
+        let rows = try await connection.query(
+            "SELECT version, deleted, coalesce(exact_text, body::text) FROM \(unescaped: tables.current) WHERE id = \(id) FOR UPDATE",
+            logger: logger)
+        for try await (version, deleted, json) in rows.decode((Int32, Bool, String?).self) {
+            return CurrentRow(version: Int(version), deleted: deleted, json: json)
+        }
+        return nil
+    }
+
+    /// Copies the current row to history, overwrites it with the new version (or a tombstone
+    /// when `body` is nil) and appends to the change log, in one statement.
+    private func supersede(
+        _ tables: Tables, type: String, id: String, version: Int, operation: String, now: FHIRInstant,
+        body: Body?, on connection: PostgresConnection
+    ) async throws {
+        let newVersion = Int32(clamping: version)
+        let deleted = body == nil
+        try await connection.query(
+            """
+            WITH archived AS (
+                INSERT INTO \(unescaped: tables.history) (key, id, version, last_updated, deleted, body, exact_text)
+                SELECT key, id, version, last_updated, deleted, body, exact_text FROM \(unescaped: tables.current) WHERE id = \(id)
+            ), replaced AS (
+                UPDATE \(unescaped: tables.current)
+                   SET version = \(newVersion), last_updated = \(now.date), deleted = \(deleted),
+                       body = \(body?.json)::jsonb, exact_text = \(body?.exactText)
+                 WHERE id = \(id)
+            )
+            INSERT INTO change_log (resource_type, id, version, operation, recorded_at)
+            VALUES (\(type), \(id), \(newVersion), \(operation)::"char", \(now.date))
+            """, logger: logger)
+    }
+
+    /// Stamps `id` and `meta`, seals, and serializes the resource for storage.
+    private func storedBody(_ resource: JSONObject, type: String, id: String, version: Int, lastUpdated: FHIRInstant) throws -> Body {
+        var meta = resource["meta"]?.objectValue ?? JSONObject()
+        meta["versionId"] = .string(String(version))
+        meta["lastUpdated"] = .string(lastUpdated.fhirString)
+        // resourceType, id and meta lead, as FHIR's own examples have it; the rest keep their order.
+        let leading: Set<String> = ["resourceType", "id", "meta"]
+        let object = JSONObject(uniqueMembers: [("resourceType", .string(type)), ("id", .string(id)), ("meta", .object(meta))]
+            + resource.members.filter { !leading.contains($0.key) })
+        let resourceJSON = JSONWriter.string(.object(object))
+        let sealed = try sealer.seal(.object(object), type: type, id: id, version: version)
+        let storedJSON = sealer.isIdentity ? resourceJSON : JSONWriter.string(sealed)
+        let exactText = JSONBFidelity.preservesNumbers(sealed) ? nil : storedJSON
+        let stored = StoredResource(type: type, id: id, version: version, lastUpdated: lastUpdated, isDeleted: false, json: resourceJSON)
+        return Body(stored: stored, json: storedJSON, exactText: exactText)
+    }
+
+    private func stored(type: String, id: String, version: Int, lastUpdated: Date, deleted: Bool, json: String?) throws -> StoredResource {
+        let text = try json.map { try sealer.unseal($0, type: type, id: id, version: version) }
+        return StoredResource(type: type, id: id, version: version, lastUpdated: FHIRInstant(date: lastUpdated),
+                              isDeleted: deleted, json: deleted ? nil : text)
+    }
+
+    /// Runs `body` in a transaction, unwrapping the store's own errors from postgres-nio's wrapper.
+    private func inTransaction<Result: Sendable>(
+        _ body: (PostgresConnection) async throws -> sending Result
+    ) async throws -> sending Result {
+        do {
+            return try await client.withTransaction(logger: logger, body)
+        } catch let error as PostgresTransactionError {
+            if let cause = error.closureError { throw cause }
+            throw error
+        }
+    }
+}
+
+/// Table names of one resource type; only known types get here, so the names are safe in SQL.
+struct Tables {
+    let current: String
+    let history: String
+
+    init(_ type: String, known: Set<String>) throws(StoreError) {
+        guard known.contains(type) else { throw .unknownType(type) }
+        current = "r_" + type.lowercased()
+        history = "h_" + type.lowercased()
+    }
+}
+
+/// Whether PostgreSQL `jsonb` returns a document's numbers exactly as written.
+enum JSONBFidelity {
+    /// `jsonb` stores numbers as `numeric`: it expands exponents and drops the sign of zero.
+    static func preservesNumbers(_ value: JSONValue) -> Bool {
+        switch value {
+        case .number(let lexeme):
+            if lexeme.contains(where: { $0 == "e" || $0 == "E" }) { return false }
+            if lexeme.hasPrefix("-") { return lexeme.contains(where: { $0 >= "1" && $0 <= "9" }) }
+            return true
+        case .array(let elements): return elements.allSatisfy(preservesNumbers)
+        case .object(let object): return object.members.allSatisfy { preservesNumbers($0.value) }
+        case .null, .bool, .string: return true
+        }
+    }
+}

@@ -1,0 +1,275 @@
+import Foundation
+import FHIRCore
+import FHIRDefinitions
+import FHIRStore
+import Hummingbird
+
+/// The FHIR RESTful API under `/fhir`: instance and type interactions, history, `$validate`
+/// and `metadata`, each delegating storage to `ResourceStore`.
+struct FHIRAPI: Sendable {
+    let store: ResourceStore
+    let definitions: FHIRDefinitions
+    let validator: StructuralValidator
+    let capabilityStatement: JSONValue
+    let configuration: ServerConfiguration
+
+    func register<Context: RequestContext>(on group: RouterGroup<Context>) {
+        group.get("metadata") { request, _ in
+            FHIRResponses.json(capabilityStatement, pretty: ResponseOptions(request).pretty)
+        }
+        group.get("_history") { request, _ in try await history(request, scope: .system) }
+        group.post { _, _ -> Response in
+            throw FHIRError.notImplemented("transaction and batch Bundles are not supported yet")
+        }
+        group.get(":type") { _, context-> Response in
+            let type = try resourceType(context)
+            throw FHIRError.notImplemented("search on \(type) is not supported yet")
+        }
+        group.post(":type") { request, context in try await create(request, context) }
+        group.put(":type") { _, context-> Response in
+            _ = try resourceType(context)
+            throw FHIRError.notImplemented("conditional update (PUT with a search query) is not supported yet")
+        }
+        group.delete(":type") { _, context-> Response in
+            _ = try resourceType(context)
+            throw FHIRError.notImplemented("conditional delete is not supported yet")
+        }
+        group.patch(":type") { _, context-> Response in
+            _ = try resourceType(context)
+            throw FHIRError.notImplemented("conditional patch is not supported yet")
+        }
+        group.get(":type/_history") { request, context in
+            try await history(request, scope: .type(try resourceType(context)))
+        }
+        group.get(":type/:id") { request, context in try await read(request, context) }
+        group.put(":type/:id") { request, context in try await update(request, context) }
+        group.patch(":type/:id") { request, context in try await patch(request, context) }
+        group.delete(":type/:id") { request, context in try await delete(request, context) }
+        group.post(":type/:id") { request, context in
+            // POST [type]/$operation: only $validate is offered.
+            let type = try resourceType(context)
+            guard context.parameters.get("id") == "$validate" else {
+                throw FHIRError(.notFound, .notSupported, "Unknown operation '\(context.parameters.get("id") ?? "")' on \(type)")
+            }
+            return try await validate(request, type: type, id: nil)
+        }
+        group.post(":type/:id/:operation") { request, context in
+            let type = try resourceType(context)
+            let id = try resourceId(context)
+            guard context.parameters.get("operation") == "$validate" else {
+                throw FHIRError(.notFound, .notSupported, "Unknown operation on \(type)/\(id)")
+            }
+            return try await validate(request, type: type, id: id)
+        }
+        group.get(":type/:id/_history") { request, context in
+            try await history(request, scope: .instance(type: try resourceType(context), id: try resourceId(context)))
+        }
+        group.get(":type/:id/_history/:version") { request, context in try await vread(request, context) }
+    }
+
+    // MARK: Interactions
+
+    private func read(_ request: Request, _ context: some RequestContext) async throws -> Response {
+        let type = try resourceType(context)
+        let id = try resourceId(context)
+        let resource = try await store.read(type: type, id: id)
+        if resource.isDeleted { throw FHIRError(StoreError.deleted(type: type, id: id, version: resource.version)) }
+        if isNotModified(resource, request) {
+            return Response(status: .notModified, headers: FHIRResponses.versionHeaders(resource, baseURL: "", location: false))
+        }
+        return FHIRResponses.json(resource.json ?? "{}", headers: FHIRResponses.versionHeaders(resource, baseURL: "", location: false),
+                                  pretty: ResponseOptions(request).pretty)
+    }
+
+    private func vread(_ request: Request, _ context: some RequestContext) async throws -> Response {
+        let type = try resourceType(context)
+        let id = try resourceId(context)
+        guard let versionText = context.parameters.get("version"), let version = Int(versionText), version > 0 else {
+            throw FHIRError(.notFound, .notFound, "Version ids are positive integers")
+        }
+        let resource = try await store.read(type: type, id: id, version: version)
+        if resource.isDeleted { throw FHIRError(StoreError.deleted(type: type, id: id, version: version)) }
+        return FHIRResponses.json(resource.json ?? "{}", headers: FHIRResponses.versionHeaders(resource, baseURL: "", location: false),
+                                  pretty: ResponseOptions(request).pretty)
+    }
+
+    private func create(_ request: Request, _ context: some RequestContext) async throws -> Response {
+        let type = try resourceType(context)
+        if request.headers[.ifNoneExist] != nil {
+            // Ignoring the condition could create a duplicate, so refuse instead.
+            throw FHIRError.notImplemented("conditional create (If-None-Exist) is not supported yet")
+        }
+        var resource = try await RequestParsing.jsonObject(request, limit: configuration.maxBodySize)
+        try checkResourceType(resource, expected: type)
+        resource["id"] = nil  // the server assigns the id of a created resource
+        try validateForWrite(resource)
+        let result = try await store.create(resource, type: type)
+        return FHIRResponses.written(result.resource, status: .created, message: "Created \(type)/\(result.resource.id)",
+                                     baseURL: baseURL(request), options: ResponseOptions(request))
+    }
+
+    private func update(_ request: Request, _ context: some RequestContext) async throws -> Response {
+        let type = try resourceType(context)
+        let id = try resourceId(context)
+        let resource = try await RequestParsing.jsonObject(request, limit: configuration.maxBodySize)
+        try checkResourceType(resource, expected: type)
+        guard let bodyId = resource["id"]?.stringValue else {
+            throw FHIRError.badRequest("The resource must carry id '\(id)' to match the URL", expression: ["\(type).id"])
+        }
+        guard bodyId == id else {
+            throw FHIRError.badRequest("The resource id '\(bodyId)' does not match the URL id '\(id)'", expression: ["\(type).id"])
+        }
+        try validateForWrite(resource)
+        let result = try await store.update(resource, type: type, id: id, ifMatch: try RequestParsing.ifMatchVersion(request))
+        return FHIRResponses.written(result.resource, status: result.created ? .created : .ok,
+                                     message: "\(result.created ? "Created" : "Updated") \(type)/\(id)",
+                                     baseURL: baseURL(request), options: ResponseOptions(request))
+    }
+
+    private func patch(_ request: Request, _ context: some RequestContext) async throws -> Response {
+        let type = try resourceType(context)
+        let id = try resourceId(context)
+        let mediaType = request.headers[.contentType].map(MediaTypes.mediaType)
+        guard mediaType == "application/json-patch+json" else {
+            throw FHIRError(.unsupportedMediaType, .notSupported, "PATCH needs Content-Type application/json-patch+json (JSON Patch)")
+        }
+        let patchDocument = try await RequestParsing.jsonValue(request, limit: configuration.maxBodySize)
+        let validator = self.validator
+        let result = try await store.modify(type: type, id: id, ifMatch: try RequestParsing.ifMatchVersion(request)) { current in
+            let patched: JSONValue
+            do {
+                patched = try JSONPatch.apply(patchDocument, to: .object(current))
+            } catch let error as JSONPatchError {
+                throw FHIRError(.unprocessableContent, .processing, error.description)
+            }
+            guard let object = patched.objectValue else {
+                throw FHIRError(.unprocessableContent, .processing, "The patch must leave a JSON object")
+            }
+            guard object["resourceType"] == .string(type), object["id"] == .string(id) else {
+                throw FHIRError(.unprocessableContent, .processing, "The patch must not change resourceType or id")
+            }
+            let errors = validator.validate(.object(object)).filter { $0.severity == .error || $0.severity == .fatal }
+            guard errors.isEmpty else { throw FHIRError.invalidResource(errors) }
+            return object
+        }
+        return FHIRResponses.written(result.resource, status: .ok, message: "Patched \(type)/\(id)",
+                                     baseURL: baseURL(request), options: ResponseOptions(request))
+    }
+
+    private func delete(_ request: Request, _ context: some RequestContext) async throws -> Response {
+        let type = try resourceType(context)
+        let id = try resourceId(context)
+        let tombstone = try await store.delete(type: type, id: id, ifMatch: try RequestParsing.ifMatchVersion(request))
+        var headers = HTTPFields()
+        if let tombstone { headers[.eTag] = tombstone.etag }
+        return Response(status: .noContent, headers: headers)
+    }
+
+    private func validate(_ request: Request, type: String, id: String?) async throws -> Response {
+        let body = try await RequestParsing.jsonObject(request, limit: configuration.maxBodySize)
+        // $validate takes the resource itself or a Parameters resource carrying it.
+        let resource: JSONObject
+        if body["resourceType"] == "Parameters", type != "Parameters" {
+            let parameters = body["parameter"]?.arrayValue ?? []
+            guard let carried = parameters.first(where: { $0["name"] == "resource" })?["resource"]?.objectValue else {
+                throw FHIRError.badRequest("Parameters must hold a 'resource' parameter", expression: ["Parameters.parameter"])
+            }
+            resource = carried
+        } else {
+            resource = body
+        }
+        try checkResourceType(resource, expected: type)
+        if let id, let bodyId = resource["id"]?.stringValue, bodyId != id {
+            throw FHIRError.badRequest("The resource id '\(bodyId)' does not match the URL id '\(id)'", expression: ["\(type).id"])
+        }
+        let issues = validator.validate(.object(resource))
+        let outcome = issues.isEmpty
+            ? OperationOutcome(.information, .informational, "No problems found")
+            : OperationOutcome(issues: issues)
+        let failed = issues.contains { $0.severity == .error || $0.severity == .fatal }
+        return FHIRResponses.json(outcome.json, status: failed ? .unprocessableContent : .ok, pretty: ResponseOptions(request).pretty)
+    }
+
+    private func history(_ request: Request, scope: HistoryScope) async throws -> Response {
+        let parameters = request.uri.queryParameters
+        let allowed: Set<String> = ["_count", "_since", "_at", "_page", "_format", "_pretty"]
+        if let unknown = parameters.first(where: { !allowed.contains(String($0.key)) }) {
+            throw FHIRError.badRequest("History does not support the parameter '\(unknown.key)'", expression: [String(unknown.key)])
+        }
+        var query = HistoryQuery(scope: scope, count: try RequestParsing.count(request, default: 50, maximum: 1000))
+        if let since = parameters.get("_since") {
+            guard let instant = FHIRDateRange(parsing: since)?.start else {
+                throw FHIRError.badRequest("_since must be a FHIR instant such as 2024-01-01T00:00:00Z, not '\(since)'", expression: ["_since"])
+            }
+            query.since = instant
+        }
+        if let at = parameters.get("_at") {
+            guard let range = FHIRDateRange(parsing: at) else {
+                throw FHIRError.badRequest("_at must be a FHIR date or dateTime, not '\(at)'", expression: ["_at"])
+            }
+            query.at = range.range
+        }
+        if let page = parameters.get("_page") {
+            guard let before = Int64(page), before > 0 else {
+                throw FHIRError.badRequest("_page must be the cursor from a next link, not '\(page)'", expression: ["_page"])
+            }
+            query.before = before
+        }
+        let page = try await store.history(query)
+        let bundle = HistoryBundle(page: page, query: query, baseURL: baseURL(request), requestPath: request.uri.path,
+                                   atParameter: parameters.get("_at"))
+        return FHIRResponses.json(bundle.json, pretty: ResponseOptions(request).pretty)
+    }
+
+    // MARK: Helpers
+
+    private func resourceType(_ context: some RequestContext) throws -> String {
+        let type = context.parameters.get("type") ?? ""
+        guard definitions.isResourceType(type) else {
+            throw FHIRError(.notFound, .notSupported, "Unknown resource type '\(type)'")
+        }
+        return type
+    }
+
+    private func resourceId(_ context: some RequestContext) throws -> String {
+        let id = context.parameters.get("id") ?? ""
+        guard FHIRId.isValid(id) else {
+            throw FHIRError.badRequest("'\(id)' is not a valid FHIR id (1-64 of A-Z a-z 0-9 - .)")
+        }
+        return id
+    }
+
+    private func checkResourceType(_ resource: JSONObject, expected type: String) throws {
+        guard let bodyType = resource["resourceType"]?.stringValue else {
+            throw FHIRError.badRequest("The resource has no resourceType", expression: ["resourceType"])
+        }
+        guard bodyType == type else {
+            throw FHIRError.badRequest("The body is a \(bodyType), but the URL names \(type)", expression: ["resourceType"])
+        }
+    }
+
+    private func validateForWrite(_ resource: JSONObject) throws {
+        let errors = validator.validate(.object(resource)).filter { $0.severity == .error || $0.severity == .fatal }
+        guard errors.isEmpty else { throw FHIRError.invalidResource(errors) }
+    }
+
+    private func isNotModified(_ resource: StoredResource, _ request: Request) -> Bool {
+        if let ifNoneMatch = request.headers[.ifNoneMatch] {
+            return ifNoneMatch.split(separator: ",").contains { candidate in
+                let trimmed = candidate.trimmingCharacters(in: .whitespaces)
+                return trimmed == "*" || RequestParsing.version(fromETag: trimmed) == resource.version
+            }
+        }
+        if let ifModifiedSince = request.headers[.ifModifiedSince], let since = FHIRInstant(httpDate: ifModifiedSince) {
+            // HTTP dates have whole seconds: not modified when last updated within or before that second.
+            return resource.lastUpdated.millisecondsSince1970 / 1000 <= since.millisecondsSince1970 / 1000
+        }
+        return false
+    }
+
+    /// `[base]` for absolute URLs: the configured base URL, or one built from the request's authority.
+    func baseURL(_ request: Request) -> String {
+        if let configured = configuration.baseURL { return configured }
+        return "http://\(request.head.authority ?? "\(configuration.host):\(configuration.port)")/fhir"
+    }
+}

@@ -1,0 +1,52 @@
+import FHIRCore
+import FHIRStore
+import Hummingbird
+
+/// An error answered as an `OperationOutcome` with its HTTP status.
+public struct FHIRError: Error, Sendable {
+    public let status: HTTPResponse.Status
+    public let outcome: OperationOutcome
+
+    public init(_ status: HTTPResponse.Status, _ outcome: OperationOutcome) {
+        self.status = status
+        self.outcome = outcome
+    }
+
+    public init(_ status: HTTPResponse.Status, _ code: OperationOutcome.IssueType, _ diagnostics: String, expression: [String] = []) {
+        self.init(status, OperationOutcome(.error, code, diagnostics, expression: expression))
+    }
+
+    static func badRequest(_ diagnostics: String, expression: [String] = []) -> FHIRError {
+        FHIRError(.badRequest, .invalid, diagnostics, expression: expression)
+    }
+
+    static func notImplemented(_ diagnostics: String) -> FHIRError {
+        FHIRError(.notImplemented, .notSupported, diagnostics)
+    }
+
+    /// 422 with every problem the validator found.
+    static func invalidResource(_ issues: [OperationOutcome.Issue]) -> FHIRError {
+        FHIRError(.unprocessableContent, OperationOutcome(issues: issues))
+    }
+
+    /// The answer for a store failure; each store error has exactly one status.
+    init(_ error: StoreError) {
+        switch error {
+        case .unknownType(let type):
+            self.init(.notFound, .notSupported, "Unknown resource type '\(type)'")
+        case .notFound(let type, let id):
+            self.init(.notFound, .notFound, "\(type)/\(id) is not known")
+        case .versionNotFound(let type, let id, let version):
+            self.init(.notFound, .notFound, "\(type)/\(id) has no version \(version)")
+        case .deleted(let type, let id, let version):
+            self.init(.gone, .deleted, "\(type)/\(id) was deleted (version \(version))")
+        case .versionConflict(let type, let id, let expected, let current):
+            let actual = current.map { "the current version is \($0)" } ?? "it does not exist"
+            self.init(.preconditionFailed, .conflict, "If-Match expected \(type)/\(id) version \(expected), but \(actual)")
+        case .concurrentUpdate(let type, let id):
+            self.init(.conflict, .conflict, "\(type)/\(id) was changed concurrently; retry the request")
+        case .unreadable(let type, let id, _):
+            self.init(.internalServerError, .exception, "\(type)/\(id) could not be read back")
+        }
+    }
+}

@@ -1,0 +1,71 @@
+import Foundation
+import HTTPTypes
+import FHIRCore
+import Hummingbird
+
+/// Reading what a FHIR request carries: the body as a JSON object, and version preconditions.
+enum RequestParsing {
+    /// Collects at most `limit` bytes and parses them as one JSON object.
+    static func jsonObject(_ request: Request, limit: Int) async throws -> JSONObject {
+        let buffer: ByteBuffer
+        do {
+            buffer = try await request.body.collect(upTo: limit)
+        } catch let error as any HTTPResponseError where error.status == .contentTooLarge {
+            throw FHIRError(.contentTooLarge, .tooLong, "The request body is larger than \(limit) bytes")
+        }
+        guard buffer.readableBytes > 0 else { throw FHIRError.badRequest("The request has no body; a JSON resource was expected") }
+        let value: JSONValue
+        do {
+            value = try buffer.withUnsafeReadableBytes { raw throws(JSONSyntaxError) in
+                try JSONReader.parse(bytes: UnsafeBufferPointer(start: raw.baseAddress?.assumingMemoryBound(to: UInt8.self), count: raw.count))
+            }
+        } catch {
+            throw FHIRError(.badRequest, .structure, "The body is not valid JSON: \(error)")
+        }
+        guard let object = value.objectValue else {
+            throw FHIRError(.badRequest, .structure, "The body must be a JSON object, not \(value.kindName)")
+        }
+        return object
+    }
+
+    /// Like `jsonObject` but for JSON Patch documents, which are arrays.
+    static func jsonValue(_ request: Request, limit: Int) async throws -> JSONValue {
+        let buffer: ByteBuffer
+        do {
+            buffer = try await request.body.collect(upTo: limit)
+        } catch let error as any HTTPResponseError where error.status == .contentTooLarge {
+            throw FHIRError(.contentTooLarge, .tooLong, "The request body is larger than \(limit) bytes")
+        }
+        do {
+            return try JSONReader.parse(Array(buffer.readableBytesView))
+        } catch {
+            throw FHIRError(.badRequest, .structure, "The body is not valid JSON: \(error)")
+        }
+    }
+
+    /// The version named by `If-Match` (`W/"3"` or `"3"`), when present.
+    static func ifMatchVersion(_ request: Request) throws -> Int? {
+        guard let value = request.headers[.ifMatch] else { return nil }
+        guard let version = version(fromETag: value) else {
+            throw FHIRError.badRequest("If-Match must be a version ETag such as W/\"3\", not '\(value)'", expression: ["If-Match"])
+        }
+        return version
+    }
+
+    /// `W/"3"` or `"3"` → 3.
+    static func version(fromETag etag: String) -> Int? {
+        var text = etag.trimmingCharacters(in: .whitespaces)
+        if text.hasPrefix("W/") { text.removeFirst(2) }
+        guard text.count >= 2, text.hasPrefix("\""), text.hasSuffix("\"") else { return nil }
+        return Int(text.dropFirst().dropLast())
+    }
+
+    /// A `_count` value: a positive integer, capped at `maximum`.
+    static func count(_ request: Request, default defaultCount: Int, maximum: Int) throws -> Int {
+        guard let text = request.uri.queryParameters.get("_count") else { return defaultCount }
+        guard let count = Int(text), count >= 0 else {
+            throw FHIRError.badRequest("_count must be a non-negative integer, not '\(text)'", expression: ["_count"])
+        }
+        return min(count, maximum)
+    }
+}

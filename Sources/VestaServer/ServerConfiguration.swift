@@ -1,0 +1,20 @@
+/// Settings of the HTTP server (set by `vesta serve` flags and `VESTA_*` variables).
+public struct ServerConfiguration: Sendable {
+    public var host: String
+    public var port: Int
+    /// Public base of the FHIR API (e.g. `https://fhir.example.org/fhir`); derived from the
+    /// request's Host when nil.
+    public var baseURL: String?
+    /// Largest accepted request body, in bytes (larger → 413).
+    public var maxBodySize: Int
+    /// Software version shown in the CapabilityStatement.
+    public var softwareVersion: String
+
+    public init(host: String = "127.0.0.1", port: Int = 8080, baseURL: String? = nil, maxBodySize: Int = 16 << 20, softwareVersion: String = "0.1.0") {
+        self.host = host
+        self.port = port
+        self.baseURL = baseURL
+        self.maxBodySize = maxBodySize
+        self.softwareVersion = softwareVersion
+    }
+}

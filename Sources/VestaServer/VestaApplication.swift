@@ -1,0 +1,62 @@
+import FHIRCore
+import FHIRDefinitions
+import FHIRStore
+import Hummingbird
+import Logging
+import PostgresNIO
+
+/// Everything the HTTP server needs, assembled once at start-up.
+public struct VestaServerDependencies: Sendable {
+    public let client: PostgresClient
+    public let store: ResourceStore
+    public let migrator: Migrator
+    public let definitions: FHIRDefinitions
+    public let metrics: RequestMetrics
+
+    public init(client: PostgresClient, store: ResourceStore, migrator: Migrator, definitions: FHIRDefinitions, metrics: RequestMetrics) {
+        self.client = client
+        self.store = store
+        self.migrator = migrator
+        self.definitions = definitions
+        self.metrics = metrics
+    }
+}
+
+/// Builds Vesta's router and Hummingbird application.
+public enum VestaApplication {
+    /// The router with every route and middleware; tests drive it directly.
+    public static func router(
+        configuration: ServerConfiguration, dependencies: VestaServerDependencies, logger: Logger
+    ) -> Router<BasicRequestContext> {
+        let router = Router(context: BasicRequestContext.self)
+        router.add(middleware: RequestObservationMiddleware(metrics: dependencies.metrics))
+        router.add(middleware: OperationOutcomeMiddleware())
+        OperationsRoutes(client: dependencies.client, migrator: dependencies.migrator, metrics: dependencies.metrics, logger: logger)
+            .register(on: router)
+        let api = FHIRAPI(
+            store: dependencies.store,
+            definitions: dependencies.definitions,
+            validator: StructuralValidator(definitions: dependencies.definitions),
+            capabilityStatement: CapabilityStatementBuilder.build(
+                definitions: dependencies.definitions, configuration: configuration, startedAt: .now()),
+            configuration: configuration)
+        api.register(on: router.group("fhir").add(middleware: ContentNegotiationMiddleware()))
+        return router
+    }
+
+    /// The application: serves HTTP, runs the database client as a service, applies pending
+    /// migrations before accepting connections, and shuts down gracefully on SIGINT/SIGTERM.
+    public static func application(
+        configuration: ServerConfiguration, dependencies: VestaServerDependencies, logger: Logger
+    ) -> some ApplicationProtocol {
+        var app = Application(
+            router: router(configuration: configuration, dependencies: dependencies, logger: logger),
+            configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "Vesta"),
+            logger: logger)
+        app.addServices(dependencies.client)
+        app.beforeServerStarts {
+            try await dependencies.migrator.migrate(dependencies.client, logger: logger)
+        }
+        return app
+    }
+}
