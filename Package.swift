@@ -60,11 +60,13 @@ let package = Package(
         ),
         .testTarget(name: "FHIRCoreTests", dependencies: ["FHIRCore"], exclude: ["Fixtures"]),
         .testTarget(name: "FHIRDefinitionsTests", dependencies: ["FHIRDefinitions", "FHIRCore"], exclude: ["Fixtures"]),
+        .testTarget(name: "FHIRStoreTests", dependencies: ["FHIRStore", "FHIRCore"]),
         .testTarget(
             name: "VestaIntegrationTests",
             dependencies: [
                 "VestaServer", "FHIRStore", "FHIRDefinitions", "FHIRCore", "EmbeddedPostgres",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),

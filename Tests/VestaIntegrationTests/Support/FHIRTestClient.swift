@@ -1,0 +1,93 @@
+import FHIRCore
+import FHIRStore
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import PostgresNIO
+import Testing
+import VestaServer
+
+/// A response with its body parsed as JSON when it has one.
+struct FHIRTestResponse: Sendable {
+    let status: HTTPResponse.Status
+    let headers: HTTPFields
+    let text: String
+
+    var json: JSONValue? { try? JSONReader.parse(text) }
+    var object: JSONObject { json?.objectValue ?? JSONObject() }
+
+    /// The diagnostics of an OperationOutcome body, joined.
+    var diagnostics: String {
+        (object["issue"]?.arrayValue ?? []).compactMap { $0["diagnostics"]?.stringValue }.joined(separator: " | ")
+    }
+
+    /// `expression` of every issue of an OperationOutcome body.
+    var issueExpressions: [String] {
+        (object["issue"]?.arrayValue ?? []).flatMap { $0["expression"]?.arrayValue ?? [] }.compactMap(\.stringValue)
+    }
+
+    var isOperationOutcome: Bool { object["resourceType"] == "OperationOutcome" }
+}
+
+/// Drives the Vesta router in-process against the test database.
+struct FHIRTestClient: Sendable {
+    let environment: TestDatabase.Environment
+    let configuration: ServerConfiguration
+
+    static func make(maxBodySize: Int = 16 << 20) async throws -> FHIRTestClient {
+        let environment = try await TestDatabase.shared.start()
+        return FHIRTestClient(environment: environment,
+                              configuration: ServerConfiguration(baseURL: "http://vesta.test/fhir", maxBodySize: maxBodySize))
+    }
+
+    var store: ResourceStore {
+        ResourceStore(client: environment.client, resourceTypes: environment.definitions.resourceTypes, logger: environment.logger)
+    }
+
+    func send(_ method: HTTPRequest.Method, _ uri: String, body: String? = nil, bytes: [UInt8]? = nil,
+              headers: HTTPFields = [:]) async throws -> FHIRTestResponse {
+        let dependencies = VestaServerDependencies(
+            client: environment.client, store: store, migrator: environment.migrator,
+            definitions: environment.definitions, metrics: Self.metrics)
+        let router = VestaApplication.router(configuration: configuration, dependencies: dependencies, logger: environment.logger)
+        var fields = headers
+        if body != nil || bytes != nil, fields[.contentType] == nil { fields[.contentType] = "application/fhir+json" }
+        let buffer = bytes.map { ByteBuffer(bytes: $0) } ?? body.map { ByteBuffer(string: $0) }
+        let requestHeaders = fields
+        return try await Application(router: router, logger: environment.logger).test(.router) { client in
+            try await client.execute(uri: uri, method: method, headers: requestHeaders, body: buffer) { response in
+                FHIRTestResponse(status: response.status, headers: response.headers, text: String(buffer: response.body))
+            }
+        }
+    }
+
+    func send(_ method: HTTPRequest.Method, _ uri: String, json: JSONValue, headers: HTTPFields = [:]) async throws -> FHIRTestResponse {
+        try await send(method, uri, body: JSONWriter.string(json), headers: headers)
+    }
+
+    /// The single integer a SQL query returns (for checking what the database holds).
+    func count(_ sql: String) async throws -> Int {
+        let rows = try await environment.client.query(PostgresQuery(unsafeSQL: sql))
+        for try await count in rows.decode(Int64.self) { return Int(count) }
+        return 0
+    }
+
+    static let metrics = RequestMetrics()
+}
+
+/// A fresh id nobody else uses, so tests can run in parallel on one database.
+func uniqueId(_ prefix: String = "t") -> String {
+    "\(prefix)-\(UUID().uuidString.lowercased().prefix(18))"
+}
+
+/// A resource without the server-maintained `meta.versionId` / `meta.lastUpdated`
+/// (and without `meta` when nothing else was in it), for comparing what was sent with what came back.
+func withoutServerMeta(_ value: JSONValue) -> JSONValue {
+    guard var object = value.objectValue else { return value }
+    if var meta = object["meta"]?.objectValue {
+        meta["versionId"] = nil
+        meta["lastUpdated"] = nil
+        object["meta"] = meta.isEmpty ? nil : .object(meta)
+    }
+    return .object(object)
+}
