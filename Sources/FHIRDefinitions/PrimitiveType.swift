@@ -1,3 +1,4 @@
+import FHIRCore
 import Foundation
 
 /// A FHIR primitive type: its JSON representation and lexical pattern.
@@ -49,10 +50,16 @@ struct PrimitiveType: Sendable {
         }
     }
 
-    /// Whether the whole of `lexeme` matches the type's pattern (true when it has none).
+    /// Whether the whole of `lexeme` matches the type's pattern (true when it has none) and,
+    /// for dates and times, names a real calendar day (the patterns admit `2000-02-30`).
     func matches(_ lexeme: String) -> Bool {
-        guard let pattern else { return true }
-        return pattern.firstMatch(in: lexeme, range: NSRange(lexeme.startIndex..., in: lexeme)) != nil
+        if let pattern, pattern.firstMatch(in: lexeme, range: NSRange(lexeme.startIndex..., in: lexeme)) == nil {
+            return false
+        }
+        switch name {
+        case "date", "dateTime", "instant": return FHIRDateRange(parsing: lexeme) != nil
+        default: return true
+        }
     }
 
     /// Rewrites an XML Schema pattern, the dialect FHIR publishes, for ICU. XML Schema

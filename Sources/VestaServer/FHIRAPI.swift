@@ -102,7 +102,7 @@ struct FHIRAPI: Sendable {
         var resource = try await RequestParsing.jsonObject(request, limit: configuration.maxBodySize)
         try checkResourceType(resource, expected: type)
         resource["id"] = nil  // the server assigns the id of a created resource
-        try validateForWrite(resource)
+        try Self.rejectInvalid(resource, validator: validator)
         let result = try await store.create(resource, type: type)
         return FHIRResponses.written(result.resource, status: .created, message: "Created \(type)/\(result.resource.id)",
                                      baseURL: baseURL(request), options: ResponseOptions(request))
@@ -119,7 +119,7 @@ struct FHIRAPI: Sendable {
         guard bodyId == id else {
             throw FHIRError.badRequest("The resource id '\(bodyId)' does not match the URL id '\(id)'", expression: ["\(type).id"])
         }
-        try validateForWrite(resource)
+        try Self.rejectInvalid(resource, validator: validator)
         let result = try await store.update(resource, type: type, id: id, ifMatch: try RequestParsing.ifMatchVersion(request))
         return FHIRResponses.written(result.resource, status: result.created ? .created : .ok,
                                      message: "\(result.created ? "Created" : "Updated") \(type)/\(id)",
@@ -129,27 +129,18 @@ struct FHIRAPI: Sendable {
     private func patch(_ request: Request, _ context: some RequestContext) async throws -> Response {
         let type = try resourceType(context)
         let id = try resourceId(context)
-        let mediaType = request.headers[.contentType].map(MediaTypes.mediaType)
-        guard mediaType == "application/json-patch+json" else {
-            throw FHIRError(.unsupportedMediaType, .notSupported, "PATCH needs Content-Type application/json-patch+json (JSON Patch)")
-        }
         let patchDocument = try await RequestParsing.jsonValue(request, limit: configuration.maxBodySize)
+        let format = try PatchFormat(contentType: request.headers[.contentType], document: patchDocument)
         let validator = self.validator
         let result = try await store.modify(type: type, id: id, ifMatch: try RequestParsing.ifMatchVersion(request)) { current in
-            let patched: JSONValue
-            do {
-                patched = try JSONPatch.apply(patchDocument, to: .object(current))
-            } catch let error as JSONPatchError {
-                throw FHIRError(.unprocessableContent, .processing, error.description)
-            }
+            let patched = try format.apply(patchDocument, to: .object(current))
             guard let object = patched.objectValue else {
                 throw FHIRError(.unprocessableContent, .processing, "The patch must leave a JSON object")
             }
             guard object["resourceType"] == .string(type), object["id"] == .string(id) else {
                 throw FHIRError(.unprocessableContent, .processing, "The patch must not change resourceType or id")
             }
-            let errors = validator.validate(.object(object)).filter { $0.severity == .error || $0.severity == .fatal }
-            guard errors.isEmpty else { throw FHIRError.invalidResource(errors) }
+            try Self.rejectInvalid(object, validator: validator)
             return object
         }
         return FHIRResponses.written(result.resource, status: .ok, message: "Patched \(type)/\(id)",
@@ -248,7 +239,8 @@ struct FHIRAPI: Sendable {
         }
     }
 
-    private func validateForWrite(_ resource: JSONObject) throws {
+    /// Throws 422 with every error the validator finds; warnings do not block a write.
+    private static func rejectInvalid(_ resource: JSONObject, validator: StructuralValidator) throws {
         let errors = validator.validate(.object(resource)).filter { $0.severity == .error || $0.severity == .fatal }
         guard errors.isEmpty else { throw FHIRError.invalidResource(errors) }
     }

@@ -125,6 +125,13 @@ import Testing
         #expect(try issues(#"{"resourceType":"Patient","birthDate":"2020-12"}"#).isEmpty)
     }
 
+    @Test func datesMustBeRealCalendarDays() throws {
+        try expectIssue(#"{"resourceType":"Patient","birthDate":"2023-02-29"}"#, .value, at: "Patient.birthDate", mentioning: "2023-02-29")
+        try expectIssue(#"{"resourceType":"Patient","deceasedDateTime":"2021-04-31T10:00:00Z"}"#,
+                        .value, at: "Patient.deceasedDateTime", mentioning: "2021-04-31")
+        #expect(try issues(#"{"resourceType":"Patient","birthDate":"2024-02-29"}"#).isEmpty)
+    }
+
     @Test func badResourceId() throws {
         try expectIssue(#"{"resourceType":"Patient","id":"a b"}"#, .value, at: "Patient.id", mentioning: "'a b'")
         try expectIssue(#"{"resourceType":"Patient","id":"\#(String(repeating: "x", count: 65))"}"#,

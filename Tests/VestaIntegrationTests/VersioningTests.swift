@@ -102,6 +102,21 @@ import Testing
         #expect(try await client.send(.get, "/fhir/Patient/\(id)").headers[.eTag] == "W/\"2\"")
     }
 
+    @Test func mergePatchAsFHIRClientsSendIt() async throws {
+        let client = try await FHIRTestClient.make()
+        let id = uniqueId()
+        _ = try await client.send(.put, "/fhir/Patient/\(id)", body: #"{"resourceType":"Patient","id":"\#(id)","gender":"male","active":true}"#)
+        let patched = try await client.send(.patch, "/fhir/Patient/\(id)", body: #"{"gender":"female","active":null}"#,
+                                            headers: [.contentType: "application/json"])
+        #expect(patched.status == .ok)
+        #expect(patched.object["gender"] == "female")
+        #expect(patched.object["active"] == nil)
+        let explicit = try await client.send(.patch, "/fhir/Patient/\(id)", body: #"{"birthDate":"2000-02-30"}"#,
+                                             headers: [.contentType: "application/merge-patch+json"])
+        #expect(explicit.status == .unprocessableContent)
+        #expect(explicit.issueExpressions == ["Patient.birthDate"])
+    }
+
     @Test func preferReturnIsHonoured() async throws {
         let client = try await FHIRTestClient.make()
         let minimal = try await client.send(.post, "/fhir/Device", body: #"{"resourceType":"Device"}"#, headers: [.init("Prefer")!: "return=minimal"])
