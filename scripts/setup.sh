@@ -2,6 +2,7 @@
 # Installs what Vesta needs on Debian/Ubuntu when it is missing:
 #   postgresql  - the embedded database cluster (initdb, pg_ctl, postgres) and psql
 #   libssl-dev  - OpenSSL 3 libcrypto headers, for encryption at rest
+#   python3, python3-venv - the end-to-end tests drive the server with a Python FHIR client
 # Swift itself (6.1 or newer) must already be on PATH.
 set -euo pipefail
 
@@ -9,6 +10,8 @@ missing=()
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
 command -v psql >/dev/null 2>&1 || missing+=(postgresql-client)
 dpkg -s libssl-dev >/dev/null 2>&1 || missing+=(libssl-dev)
+command -v python3 >/dev/null 2>&1 || missing+=(python3)
+python3 -c 'import venv, ensurepip' >/dev/null 2>&1 || missing+=(python3-venv)
 
 if ((${#missing[@]})); then
     if [[ $(id -u) -ne 0 ]]; then

@@ -116,6 +116,13 @@ public struct EmbeddedPostgres: Sendable {
                     fileManager.createFile(atPath: logFile.path, contents: nil)
                 }
                 try PostgresBinaries.runBlocking(URL(fileURLWithPath: "/bin/chown"), [owner, logFile.path], asUser: nil)
+                do {
+                    try PostgresBinaries.runBlocking(URL(fileURLWithPath: "/usr/bin/test"), ["-w", clusterDirectory.path], asUser: owner)
+                } catch {
+                    throw EmbeddedPostgresError(
+                        "PostgreSQL runs as the '\(owner)' system user here, which cannot enter \(clusterDirectory.path); "
+                            + "choose a --data-dir that user can reach (its parent folders need o+x), e.g. under /var/lib or /tmp")
+                }
             }
         } catch let error as EmbeddedPostgresError {
             throw error
