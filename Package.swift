@@ -19,6 +19,12 @@ let package = Package(
     targets: [
         // FHIR JSON values, exact-decimal reader/writer, JSON Patch, OperationOutcome.
         .target(name: "FHIRCore"),
+        // The FHIRPath subset over FHIR JSON: search-parameter expressions, invariants, criteria.
+        .target(name: "FHIRPath", dependencies: ["FHIRCore"]),
+        // JSONPath: RFC 9535 and Json.NET (MedTech device templates) dialects.
+        .target(name: "JSONPath", dependencies: ["FHIRCore"]),
+        // JMESPath: the specification plus MedTech's custom functions.
+        .target(name: "JMESPath", dependencies: ["FHIRCore"]),
         // Loads conformance/ data (structure index, value sets) and validates resources.
         .target(name: "FHIRDefinitions", dependencies: ["FHIRCore"]),
         // Starts and stops a private PostgreSQL cluster for `serve` and the tests.
@@ -60,6 +66,9 @@ let package = Package(
         ),
         .testTarget(name: "FHIRCoreTests", dependencies: ["FHIRCore"], exclude: ["Fixtures"]),
         .testTarget(name: "FHIRDefinitionsTests", dependencies: ["FHIRDefinitions", "FHIRCore"], exclude: ["Fixtures"]),
+        .testTarget(name: "FHIRPathTests", dependencies: ["FHIRPath", "FHIRCore"]),
+        .testTarget(name: "JSONPathTests", dependencies: ["JSONPath", "FHIRCore"], exclude: ["Fixtures"]),
+        .testTarget(name: "JMESPathTests", dependencies: ["JMESPath", "FHIRCore"], exclude: ["Fixtures"]),
         .testTarget(name: "FHIRStoreTests", dependencies: ["FHIRStore", "FHIRCore"]),
         .testTarget(
             name: "VestaIntegrationTests",

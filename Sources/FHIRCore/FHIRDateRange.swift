@@ -2,9 +2,19 @@
 /// `2020` is the whole year, `2020-03` the month, `2020-03-01T10:00Z` the minute.
 /// Values without a time zone are taken as UTC.
 public struct FHIRDateRange: Sendable, Hashable {
+    /// How much of the value was written; the range spans one unit of it.
+    public enum Precision: Int, Sendable, Comparable {
+        case year, month, day, minute, second, fraction
+
+        public static func < (lhs: Precision, rhs: Precision) -> Bool { lhs.rawValue < rhs.rawValue }
+    }
+
     public let start: FHIRInstant
     /// Exclusive end.
     public let end: FHIRInstant
+    public let precision: Precision
+    /// Whether the value carried a time zone (`Z` or an offset); values without one are read as UTC.
+    public let hasTimeZone: Bool
 
     public var range: Range<FHIRInstant> { start..<end }
 
@@ -26,26 +36,32 @@ public struct FHIRDateRange: Sendable, Hashable {
             position += 1
             return true
         }
-        guard let year = number(4) else { return nil }
+        guard let year = number(4), year >= 1 else { return nil }  // FHIR years run from 0001
         var month = 1, day = 1, hour = 0, minute = 0, second = 0, millisecond = 0
         var unit: (months: Int, milliseconds: Int64) = (12, 0)
+        var precision = Precision.year
         if consume("-") {
             guard let parsedMonth = number(2), (1...12).contains(parsedMonth) else { return nil }
             month = parsedMonth
             unit = (1, 0)
+            precision = .month
             if consume("-") {
                 guard let parsedDay = number(2), (1...Self.daysIn(month: month, year: year)).contains(parsedDay) else { return nil }
                 day = parsedDay
                 unit = (0, 86_400_000)
+                precision = .day
                 if consume("T") {
                     guard let parsedHour = number(2), parsedHour < 24, consume(":"), let parsedMinute = number(2), parsedMinute < 60 else { return nil }
                     hour = parsedHour
                     minute = parsedMinute
                     unit = (0, 60_000)
+                    precision = .minute
                     if consume(":") {
-                        guard let parsedSecond = number(2), parsedSecond < 60 else { return nil }
+                        // 60 is a leap second, which the FHIR patterns admit.
+                        guard let parsedSecond = number(2), parsedSecond <= 60 else { return nil }
                         second = parsedSecond
                         unit = (0, 1000)
+                        precision = .second
                         if consume(".") {
                             var fraction = 0, digits = 0
                             while position < utf8.count, let digit = number(1) {
@@ -55,20 +71,23 @@ public struct FHIRDateRange: Sendable, Hashable {
                             guard digits > 0 else { return nil }
                             millisecond = fraction * [1, 100, 10, 1][min(digits, 3)]
                             unit = (0, 1)
+                            precision = .fraction
                         }
                     }
                 }
             }
         }
         var offsetMinutes = 0
-        if position < utf8.count {
+        let hasTimeZone = position < utf8.count
+        if hasTimeZone {
             guard unit.months == 0, unit.milliseconds < 86_400_000 else { return nil }
             if consume("Z") {
                 offsetMinutes = 0
             } else {
                 let sign: Int
                 if consume("+") { sign = 1 } else if consume("-") { sign = -1 } else { return nil }
-                guard let offsetHour = number(2), offsetHour <= 14, consume(":"), let offsetMinute = number(2), offsetMinute < 60 else { return nil }
+                guard let offsetHour = number(2), consume(":"), let offsetMinute = number(2), offsetMinute < 60,
+                      offsetHour < 14 || (offsetHour == 14 && offsetMinute == 0) else { return nil }
                 offsetMinutes = sign * (offsetHour * 60 + offsetMinute)
             }
         }
@@ -85,6 +104,8 @@ public struct FHIRDateRange: Sendable, Hashable {
         }
         start = FHIRInstant(millisecondsSince1970: startMilliseconds)
         end = FHIRInstant(millisecondsSince1970: endMilliseconds)
+        self.precision = precision
+        self.hasTimeZone = hasTimeZone
     }
 
     static func daysIn(month: Int, year: Int) -> Int {

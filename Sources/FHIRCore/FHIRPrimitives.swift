@@ -85,75 +85,11 @@ public struct FHIRInstant: Sendable, Hashable, Comparable {
                 millisecondOfDay / 1000 % 60, millisecondOfDay % 1000)
     }
 
-    /// Parses a FHIR `instant`/`dateTime` with a time zone (fractional seconds optional):
-    /// `YYYY-MM-DDThh:mm:ss[.s+](Z|(+|-)hh:mm)`, strictly (no day 30 in February, no hour 24,
-    /// proleptic Gregorian calendar as `fhirString` writes it). Digits past milliseconds are dropped.
+    /// Parses a FHIR `instant`: `YYYY-MM-DDThh:mm:ss[.s+](Z|(+|-)hh:mm)`, strictly (a real
+    /// calendar day, proleptic Gregorian as `fhirString` writes it). Digits past milliseconds are dropped.
     public init?(parsing text: String) {
-        let utf8 = Array(text.utf8)
-        var position = 0
-        func number(_ digits: Int) -> Int? {
-            guard position + digits <= utf8.count else { return nil }
-            var value = 0
-            for byte in utf8[position..<position + digits] {
-                guard byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "9") else { return nil }
-                value = value * 10 + Int(byte - UInt8(ascii: "0"))
-            }
-            position += digits
-            return value
-        }
-        func consume(_ byte: UInt8) -> Bool {
-            guard position < utf8.count, utf8[position] == byte else { return false }
-            position += 1
-            return true
-        }
-        guard let year = number(4), year >= 1, consume(UInt8(ascii: "-")),
-              let month = number(2), (1...12).contains(month), consume(UInt8(ascii: "-")),
-              let day = number(2), day >= 1, day <= Self.daysIn(month: month, year: year), consume(UInt8(ascii: "T")),
-              let hour = number(2), hour < 24, consume(UInt8(ascii: ":")),
-              let minute = number(2), minute < 60, consume(UInt8(ascii: ":")),
-              let second = number(2), second <= 60  // 60: a leap second, as the FHIR regex allows
-        else { return nil }
-        var millisecond = 0
-        if consume(UInt8(ascii: ".")) {
-            var digits = 0
-            while let digit = number(1) {
-                if digits < 3 { millisecond = millisecond * 10 + digit }
-                digits += 1
-            }
-            guard digits > 0 else { return nil }
-            for _ in digits..<max(digits, 3) { millisecond *= 10 }
-        }
-        var offsetMinutes = 0
-        if !consume(UInt8(ascii: "Z")) {
-            let sign: Int
-            if consume(UInt8(ascii: "+")) { sign = 1 } else if consume(UInt8(ascii: "-")) { sign = -1 } else { return nil }
-            guard let offsetHour = number(2), consume(UInt8(ascii: ":")), let offsetMinute = number(2),
-                  offsetMinute < 60, offsetHour < 14 || (offsetHour == 14 && offsetMinute == 0)
-            else { return nil }
-            offsetMinutes = sign * (offsetHour * 60 + offsetMinute)
-        }
-        guard position == utf8.count else { return nil }
-        let days = Self.daysFromCivil(year: year, month: month, day: day)
-        let seconds = days * 86_400 + Int64(hour * 3600 + (minute - offsetMinutes) * 60 + second)
-        self.init(millisecondsSince1970: seconds * 1000 + Int64(millisecond))
-    }
-
-    private static func daysIn(month: Int, year: Int) -> Int {
-        switch month {
-        case 2: year % 4 == 0 && (year % 100 != 0 || year % 400 == 0) ? 29 : 28
-        case 4, 6, 9, 11: 30
-        default: 31
-        }
-    }
-
-    /// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's days-from-civil).
-    private static func daysFromCivil(year: Int, month: Int, day: Int) -> Int64 {
-        let shiftedYear = Int64(month <= 2 ? year - 1 : year)
-        let era = floorDivide(shiftedYear, 400)
-        let yearOfEra = shiftedYear - era * 400
-        let dayOfYear = Int64((153 * (month > 2 ? month - 3 : month + 9) + 2) / 5 + day - 1)
-        let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
-        return era * 146_097 + dayOfEra - 719_468
+        guard let range = FHIRDateRange(parsing: text), range.precision >= .second, range.hasTimeZone else { return nil }
+        self = range.start
     }
 
     /// Parses an HTTP date (`If-Modified-Since`).

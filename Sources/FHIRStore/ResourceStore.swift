@@ -60,15 +60,9 @@ public struct ResourceStore: Sendable {
         let id = FHIRId.generate()
         let now = FHIRInstant.now()
         let body = try storedBody(resource, type: type, id: id, version: 1, lastUpdated: now)
-        try await client.query(
-            """
-            WITH inserted AS (
-                INSERT INTO \(unescaped: tables.current) (id, version, last_updated, body, exact_text)
-                VALUES (\(id), 1, \(now.date), \(body.json)::jsonb, \(body.exactText))
-            )
-            INSERT INTO change_log (resource_type, id, version, operation, recorded_at)
-            VALUES (\(type), \(id), 1, 'C', \(now.date))
-            """, logger: logger)
+        try await client.withConnection { connection in
+            try await insertFirstVersion(tables, type: type, id: id, body: body, now: now, on: connection)
+        }
         return WriteResult(resource: body.stored, created: true)
     }
 
@@ -238,15 +232,7 @@ public struct ResourceStore: Sendable {
                     guard let current else {
                         guard createIfMissing else { throw StoreError.notFound(type: type, id: id) }
                         let body = try storedBody(try makeResource(nil), type: type, id: id, version: 1, lastUpdated: now)
-                        try await connection.query(
-                            """
-                            WITH inserted AS (
-                                INSERT INTO \(unescaped: tables.current) (id, version, last_updated, body, exact_text)
-                                VALUES (\(id), 1, \(now.date), \(body.json)::jsonb, \(body.exactText))
-                            )
-                            INSERT INTO change_log (resource_type, id, version, operation, recorded_at)
-                            VALUES (\(type), \(id), 1, 'C', \(now.date))
-                            """, logger: logger)
+                        try await insertFirstVersion(tables, type: type, id: id, body: body, now: now, on: connection)
                         return WriteResult(resource: body.stored, created: true)
                     }
                     let previous = current.deleted ? nil : try currentObject(current, type: type, id: id)
@@ -281,6 +267,21 @@ public struct ResourceStore: Sendable {
             return CurrentRow(version: Int(version), deleted: deleted, json: json)
         }
         return nil
+    }
+
+    /// Inserts version 1 of a resource and its change-log row, in one statement.
+    private func insertFirstVersion(
+        _ tables: Tables, type: String, id: String, body: Body, now: FHIRInstant, on connection: PostgresConnection
+    ) async throws {
+        try await connection.query(
+            """
+            WITH inserted AS (
+                INSERT INTO \(unescaped: tables.current) (id, version, last_updated, body, exact_text)
+                VALUES (\(id), 1, \(now.date), \(body.json)::jsonb, \(body.exactText))
+            )
+            INSERT INTO change_log (resource_type, id, version, operation, recorded_at)
+            VALUES (\(type), \(id), 1, 'C', \(now.date))
+            """, logger: logger)
     }
 
     /// Copies the current row to history, overwrites it with the new version (or a tombstone

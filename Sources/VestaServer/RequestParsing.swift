@@ -5,30 +5,16 @@ import Hummingbird
 
 /// Reading what a FHIR request carries: the body as a JSON object, and version preconditions.
 enum RequestParsing {
-    /// Collects at most `limit` bytes and parses them as one JSON object.
+    /// Collects at most `limit` bytes and parses them as one JSON object (a resource).
     static func jsonObject(_ request: Request, limit: Int) async throws -> JSONObject {
-        let buffer: ByteBuffer
-        do {
-            buffer = try await request.body.collect(upTo: limit)
-        } catch let error as any HTTPResponseError where error.status == .contentTooLarge {
-            throw FHIRError(.contentTooLarge, .tooLong, "The request body is larger than \(limit) bytes")
-        }
-        guard buffer.readableBytes > 0 else { throw FHIRError.badRequest("The request has no body; a JSON resource was expected") }
-        let value: JSONValue
-        do {
-            value = try buffer.withUnsafeReadableBytes { raw throws(JSONSyntaxError) in
-                try JSONReader.parse(bytes: UnsafeBufferPointer(start: raw.baseAddress?.assumingMemoryBound(to: UInt8.self), count: raw.count))
-            }
-        } catch {
-            throw FHIRError(.badRequest, .structure, "The body is not valid JSON: \(error)")
-        }
+        let value = try await jsonValue(request, limit: limit)
         guard let object = value.objectValue else {
             throw FHIRError(.badRequest, .structure, "The body must be a JSON object, not \(value.kindName)")
         }
         return object
     }
 
-    /// Like `jsonObject` but for JSON Patch documents, which are arrays.
+    /// Collects at most `limit` bytes and parses them as JSON (a resource or a JSON Patch array).
     static func jsonValue(_ request: Request, limit: Int) async throws -> JSONValue {
         let buffer: ByteBuffer
         do {
@@ -36,8 +22,11 @@ enum RequestParsing {
         } catch let error as any HTTPResponseError where error.status == .contentTooLarge {
             throw FHIRError(.contentTooLarge, .tooLong, "The request body is larger than \(limit) bytes")
         }
+        guard buffer.readableBytes > 0 else { throw FHIRError.badRequest("The request has no body; JSON was expected") }
         do {
-            return try JSONReader.parse(Array(buffer.readableBytesView))
+            return try buffer.withUnsafeReadableBytes { raw throws(JSONSyntaxError) in
+                try JSONReader.parse(bytes: UnsafeBufferPointer(start: raw.baseAddress?.assumingMemoryBound(to: UInt8.self), count: raw.count))
+            }
         } catch {
             throw FHIRError(.badRequest, .structure, "The body is not valid JSON: \(error)")
         }

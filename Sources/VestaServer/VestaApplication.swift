@@ -55,6 +55,7 @@ public enum VestaApplication {
             logger: logger)
         app.addServices(dependencies.client)
         app.beforeServerStarts {
+            try await DatabaseProbe.check(dependencies.client, logger: logger)
             try await dependencies.migrator.migrate(dependencies.client, logger: logger)
         }
         return app

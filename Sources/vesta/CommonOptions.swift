@@ -15,19 +15,23 @@ struct DatabaseOptions: ParsableArguments {
 
     @Option(name: .customLong("database-url"),
             help: "PostgreSQL URL, e.g. postgres://user:pass@host:5432/db; without it an embedded cluster is started in the data directory (VESTA_DATABASE_URL).")
-    var databaseURL: String? = environment("VESTA_DATABASE_URL")
+    var databaseURLFlag: String?
 
     @Option(name: .customLong("db-pool-size"), help: "Maximum PostgreSQL connections (VESTA_DB_POOL_SIZE).")
     var poolSize: Int = environment("VESTA_DB_POOL_SIZE").flatMap(Int.init) ?? 20
 
     @Option(name: .customLong("migrations-dir"), help: "Directory of SQL migrations; found next to the project by default (VESTA_MIGRATIONS_DIR).")
-    var migrationsDirectory: String? = environment("VESTA_MIGRATIONS_DIR")
+    var migrationsDirectoryFlag: String?
 
     @Option(name: .customLong("conformance-dir"), help: "Directory of FHIR definitions; found next to the project by default (VESTA_CONFORMANCE_DIR).")
-    var conformanceDirectory: String? = environment("VESTA_CONFORMANCE_DIR")
+    var conformanceDirectoryFlag: String?
 
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical (VESTA_LOG_LEVEL).")
     var logLevel: String = environment("VESTA_LOG_LEVEL") ?? "info"
+
+    var databaseURL: String? { databaseURLFlag ?? environment("VESTA_DATABASE_URL") }
+    var migrationsDirectory: String? { migrationsDirectoryFlag ?? environment("VESTA_MIGRATIONS_DIR") }
+    var conformanceDirectory: String? { conformanceDirectoryFlag ?? environment("VESTA_CONFORMANCE_DIR") }
 
     func makeLogger() throws -> Logger {
         guard let level = Logger.Level(rawValue: logLevel) else {

@@ -18,6 +18,7 @@ struct Migrate: AsyncParsableCommand {
             group.addTask { await client.run() }
             defer { group.cancelAll() }
             do {
+                try await DatabaseProbe.check(client, logger: logger)
                 return .success(try await migrator.migrate(client, logger: logger))
             } catch {
                 return .failure(error)

@@ -18,7 +18,9 @@ struct Serve: AsyncParsableCommand {
     var port: Int = environment("VESTA_PORT").flatMap(Int.init) ?? 8080
 
     @Option(name: .customLong("base-url"), help: "Public base URL of the FHIR API, used in Location and links (VESTA_BASE_URL).")
-    var baseURL: String? = environment("VESTA_BASE_URL")
+    var baseURLFlag: String?
+
+    var baseURL: String? { baseURLFlag ?? environment("VESTA_BASE_URL") }
 
     @Option(name: .customLong("max-body-size"), help: "Largest request body in bytes (VESTA_MAX_BODY_SIZE).")
     var maxBodySize: Int = environment("VESTA_MAX_BODY_SIZE").flatMap(Int.init) ?? 16 << 20

@@ -1,0 +1,32 @@
+"""The command line beside `serve`."""
+import subprocess
+
+from conftest import BINARY, ROOT
+
+
+def test_migrate_applies_once_then_reports_up_to_date(workspace):
+    data_dir = workspace / "migrate-only"
+    first = subprocess.run([str(BINARY), "migrate", "--data-dir", str(data_dir), "--log-level", "error"],
+                           cwd=ROOT, capture_output=True, text=True, timeout=180)
+    assert first.returncode == 0, first.stderr
+    assert first.stdout.startswith("applied: 0001_change_log, 0002_resource_tables")
+    second = subprocess.run([str(BINARY), "migrate", "--data-dir", str(data_dir), "--log-level", "error"],
+                            cwd=ROOT, capture_output=True, text=True, timeout=180)
+    assert second.returncode == 0, second.stderr
+    assert second.stdout.strip() == "schema is up to date"
+    assert not (data_dir / "postgres" / "postmaster.pid").exists(), "migrate must stop the cluster it started"
+
+
+def test_help_lists_every_option():
+    result = subprocess.run([str(BINARY), "serve", "--help"], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0
+    for option in ["--host", "--port", "--data-dir", "--database-url", "--base-url", "--max-body-size",
+                   "--db-pool-size", "--log-level", "VESTA_DATABASE_URL", "VESTA_PORT"]:
+        assert option in result.stdout
+
+
+def test_unreachable_database_url_fails_clearly(workspace):
+    result = subprocess.run([str(BINARY), "migrate", "--database-url", "postgres://nobody@127.0.0.1:1/none"],
+                            cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert result.returncode != 0
+    assert "cannot reach PostgreSQL" in result.stderr or "no answer from PostgreSQL" in result.stderr, result.stderr
