@@ -46,20 +46,52 @@ public struct FHIRInstant: Sendable, Hashable, Comparable {
 
     /// `YYYY-MM-DDThh:mm:ss.sssZ`
     public var fhirString: String {
-        let components = Self.utcComponents(millisecondsSince1970)
-        return String(format: "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", components.year, components.month, components.day,
-                      components.hour, components.minute, components.second, components.millisecond)
+        let c = Self.utcComponents(millisecondsSince1970)
+        var text = ""
+        text.reserveCapacity(24)
+        Self.append(c.year, width: 4, to: &text)
+        text += "-"
+        Self.append(c.month, width: 2, to: &text)
+        text += "-"
+        Self.append(c.day, width: 2, to: &text)
+        text += "T"
+        Self.append(c.hour, width: 2, to: &text)
+        text += ":"
+        Self.append(c.minute, width: 2, to: &text)
+        text += ":"
+        Self.append(c.second, width: 2, to: &text)
+        text += "."
+        Self.append(c.millisecond, width: 3, to: &text)
+        text += "Z"
+        return text
     }
 
     /// RFC 7231 IMF-fixdate, for `Last-Modified` (`Sun, 06 Nov 1994 08:49:37 GMT`).
     public var httpDate: String {
-        let components = Self.utcComponents(millisecondsSince1970)
+        let c = Self.utcComponents(millisecondsSince1970)
         let weekdays = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"]
         let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
         let days = Int(Self.floorDivide(millisecondsSince1970, 86_400_000))
-        let weekday = weekdays[((days % 7) + 7) % 7]
-        return String(format: "%@, %02d %@ %04d %02d:%02d:%02d GMT", weekday, components.day, months[components.month - 1],
-                      components.year, components.hour, components.minute, components.second)
+        var text = weekdays[((days % 7) + 7) % 7] + ", "
+        Self.append(c.day, width: 2, to: &text)
+        text += " " + months[c.month - 1] + " "
+        Self.append(c.year, width: 4, to: &text)
+        text += " "
+        Self.append(c.hour, width: 2, to: &text)
+        text += ":"
+        Self.append(c.minute, width: 2, to: &text)
+        text += ":"
+        Self.append(c.second, width: 2, to: &text)
+        text += " GMT"
+        return text
+    }
+
+    /// Appends `value` zero-padded to `width` digits (String(format:) is slow on Linux, and
+    /// these run for every response).
+    private static func append(_ value: Int, width: Int, to text: inout String) {
+        let digits = String(value)
+        if digits.count < width { text += String(repeating: "0", count: width - digits.count) }
+        text += digits
     }
 
     private static func floorDivide(_ value: Int64, _ divisor: Int64) -> Int64 {
