@@ -89,20 +89,19 @@ public struct ResourceStore: Sendable {
     @discardableResult
     public func delete(type: String, id: String, ifMatch: Int? = nil) async throws -> StoredResource? {
         let tables = try Tables(type, known: knownTypes)
-        return try await inTransaction { connection in
-            guard let current = try await lockCurrent(tables, id: id, on: connection) else {
-                throw StoreError.notFound(type: type, id: id)
-            }
+        for _ in 0..<Self.maximumAttempts {
+            guard let current = try await readCurrent(tables, id: id) else { throw StoreError.notFound(type: type, id: id) }
             if let ifMatch, ifMatch != current.version {
                 throw StoreError.versionConflict(type: type, id: id, expected: ifMatch, current: current.version)
             }
             if current.deleted { return nil }
             let now = FHIRInstant.now()
             let version = current.version + 1
-            try await supersede(tables, type: type, id: id, version: version, operation: "D", now: now,
-                                body: nil, on: connection)
-            return StoredResource(type: type, id: id, version: version, lastUpdated: now, isDeleted: true, json: nil)
+            if try await supersede(tables, type: type, id: id, replacing: current.version, operation: "D", now: now, body: nil) {
+                return StoredResource(type: type, id: id, version: version, lastUpdated: now, isDeleted: true, json: nil)
+            }
         }
+        throw StoreError.concurrentUpdate(type: type, id: id)
     }
 
     // MARK: History
@@ -213,38 +212,45 @@ public struct ResourceStore: Sendable {
         let exactText: String?
     }
 
-    /// The shared update path: lock the current row, let `makeResource` produce the new content,
-    /// then move the old version to history and write the new one.
+    /// How often a write that lost a race to a concurrent writer is tried again.
+    private static let maximumAttempts = 32
+
+    /// The shared update path, optimistic: read the current version, let `makeResource` produce
+    /// the new content, then replace that version in one statement that only succeeds if nobody
+    /// changed the resource in between; otherwise read again and retry. Two round trips, no
+    /// explicit transaction, and no lock held while the new content is built and validated.
     private func modify(
         type: String, id: String, ifMatch: Int?, createIfMissing: Bool,
         makeResource: @Sendable (JSONObject?) throws -> JSONObject
     ) async throws -> WriteResult {
         let tables = try Tables(type, known: knownTypes)
-        // Two clients may race to create the same new id; the loser retries as an update.
-        for _ in 0..<3 {
-            do {
-                return try await inTransaction { connection in
-                    let current = try await lockCurrent(tables, id: id, on: connection)
-                    if let ifMatch, ifMatch != current?.version {
-                        throw StoreError.versionConflict(type: type, id: id, expected: ifMatch, current: current?.version)
-                    }
-                    let now = FHIRInstant.now()
-                    guard let current else {
-                        guard createIfMissing else { throw StoreError.notFound(type: type, id: id) }
-                        let body = try storedBody(try makeResource(nil), type: type, id: id, version: 1, lastUpdated: now)
+        for _ in 0..<Self.maximumAttempts {
+            let current = try await readCurrent(tables, id: id)
+            if let ifMatch, ifMatch != current?.version {
+                throw StoreError.versionConflict(type: type, id: id, expected: ifMatch, current: current?.version)
+            }
+            let now = FHIRInstant.now()
+            guard let current else {
+                guard createIfMissing else { throw StoreError.notFound(type: type, id: id) }
+                let body = try storedBody(try makeResource(nil), type: type, id: id, version: 1, lastUpdated: now)
+                do {
+                    try await client.withConnection { connection in
                         try await insertFirstVersion(tables, type: type, id: id, body: body, now: now, on: connection)
-                        return WriteResult(resource: body.stored, created: true)
                     }
-                    let previous = current.deleted ? nil : try currentObject(current, type: type, id: id)
-                    if previous == nil, !createIfMissing { throw StoreError.deleted(type: type, id: id, version: current.version) }
-                    let version = current.version + 1
-                    let body = try storedBody(try makeResource(previous), type: type, id: id, version: version, lastUpdated: now)
-                    try await supersede(tables, type: type, id: id, version: version, operation: "U", now: now,
-                                        body: body, on: connection)
-                    return WriteResult(resource: body.stored, created: current.deleted)
+                    return WriteResult(resource: body.stored, created: true)
+                } catch let error as PSQLError where error.serverInfo?[.sqlState] == "23505" {
+                    continue  // a concurrent create of the same id won; try again as an update
                 }
-            } catch let error as PSQLError where error.serverInfo?[.sqlState] == "23505" {
-                continue  // unique violation: a concurrent create of the same id won; try again as an update
+            }
+            let previous = current.deleted ? nil : try currentObject(current, type: type, id: id)
+            if previous == nil, !createIfMissing { throw StoreError.deleted(type: type, id: id, version: current.version) }
+            let body = try storedBody(try makeResource(previous), type: type, id: id, version: current.version + 1, lastUpdated: now)
+            if try await supersede(tables, type: type, id: id, replacing: current.version, operation: "U", now: now, body: body) {
+                return WriteResult(resource: body.stored, created: current.deleted)
+            }
+            if let ifMatch {
+                // The version the client named was current when read, but another write got in first.
+                throw StoreError.versionConflict(type: type, id: id, expected: ifMatch, current: nil)
             }
         }
         throw StoreError.concurrentUpdate(type: type, id: id)
@@ -259,9 +265,9 @@ public struct ResourceStore: Sendable {
         return object
     }
 
-    private func lockCurrent(_ tables: Tables, id: String, on connection: PostgresConnection) async throws -> CurrentRow? {
-        let rows = try await connection.query(
-            "SELECT version, deleted, coalesce(exact_text, body::text) FROM \(unescaped: tables.current) WHERE id = \(id) FOR UPDATE",
+    private func readCurrent(_ tables: Tables, id: String) async throws -> CurrentRow? {
+        let rows = try await client.query(
+            "SELECT version, deleted, coalesce(exact_text, body::text) FROM \(unescaped: tables.current) WHERE id = \(id)",
             logger: logger)
         for try await (version, deleted, json) in rows.decode((Int32, Bool, String?).self) {
             return CurrentRow(version: Int(version), deleted: deleted, json: json)
@@ -284,28 +290,41 @@ public struct ResourceStore: Sendable {
             """, logger: logger)
     }
 
-    /// Copies the current row to history, overwrites it with the new version (or a tombstone
-    /// when `body` is nil) and appends to the change log, in one statement.
+    /// Moves version `replacing` to history, overwrites the current row with the next version (a
+    /// tombstone when `body` is nil) and appends to the change log, in one atomic statement.
+    /// Returns false, writing nothing, when the current row is no longer version `replacing`
+    /// (a concurrent writer got in first).
     private func supersede(
-        _ tables: Tables, type: String, id: String, version: Int, operation: String, now: FHIRInstant,
-        body: Body?, on connection: PostgresConnection
-    ) async throws {
-        let newVersion = Int32(clamping: version)
+        _ tables: Tables, type: String, id: String, replacing version: Int, operation: String, now: FHIRInstant,
+        body: Body?
+    ) async throws -> Bool {
+        let oldVersion = Int32(clamping: version)
+        let newVersion = Int32(clamping: version + 1)
         let deleted = body == nil
-        try await connection.query(
-            """
-            WITH archived AS (
-                INSERT INTO \(unescaped: tables.history) (key, id, version, last_updated, deleted, body, exact_text)
-                SELECT key, id, version, last_updated, deleted, body, exact_text FROM \(unescaped: tables.current) WHERE id = \(id)
-            ), replaced AS (
-                UPDATE \(unescaped: tables.current)
-                   SET version = \(newVersion), last_updated = \(now.date), deleted = \(deleted),
-                       body = \(body?.json)::jsonb, exact_text = \(body?.exactText)
-                 WHERE id = \(id)
-            )
-            INSERT INTO change_log (resource_type, id, version, operation, recorded_at)
-            VALUES (\(type), \(id), \(newVersion), \(operation)::"char", \(now.date))
-            """, logger: logger)
+        do {
+            let rows = try await client.query(
+                """
+                WITH archived AS (
+                    INSERT INTO \(unescaped: tables.history) (key, id, version, last_updated, deleted, body, exact_text)
+                    SELECT key, id, version, last_updated, deleted, body, exact_text FROM \(unescaped: tables.current)
+                     WHERE id = \(id) AND version = \(oldVersion)
+                ), replaced AS (
+                    UPDATE \(unescaped: tables.current)
+                       SET version = \(newVersion), last_updated = \(now.date), deleted = \(deleted),
+                           body = \(body?.json)::jsonb, exact_text = \(body?.exactText)
+                     WHERE id = \(id) AND version = \(oldVersion)
+                     RETURNING id
+                )
+                INSERT INTO change_log (resource_type, id, version, operation, recorded_at)
+                SELECT \(type), id, \(newVersion), \(operation)::"char", \(now.date) FROM replaced
+                RETURNING seq
+                """, logger: logger)
+            var replaced = false
+            for try await _ in rows.decode(Int64.self) { replaced = true }
+            return replaced
+        } catch let error as PSQLError where error.serverInfo?[.sqlState] == "23505" {
+            return false  // the concurrent writer archived the same version first
+        }
     }
 
     /// Stamps `id` and `meta`, seals, and serializes the resource for storage.
@@ -329,18 +348,6 @@ public struct ResourceStore: Sendable {
         let text = try json.map { try sealer.unseal($0, type: type, id: id, version: version) }
         return StoredResource(type: type, id: id, version: version, lastUpdated: FHIRInstant(date: lastUpdated),
                               isDeleted: deleted, json: deleted ? nil : text)
-    }
-
-    /// Runs `body` in a transaction, unwrapping the store's own errors from postgres-nio's wrapper.
-    private func inTransaction<Result: Sendable>(
-        _ body: (PostgresConnection) async throws -> sending Result
-    ) async throws -> sending Result {
-        do {
-            return try await client.withTransaction(logger: logger, body)
-        } catch let error as PostgresTransactionError {
-            if let cause = error.closureError { throw cause }
-            throw error
-        }
     }
 }
 

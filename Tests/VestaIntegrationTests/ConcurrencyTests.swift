@@ -43,4 +43,28 @@ import Testing
         #expect(statuses.filter { $0 == .ok }.count == 1)
         #expect(statuses.filter { $0 == .preconditionFailed }.count == 7)
     }
+
+    /// Racing read-modify-write patches: each must see the others' changes, none is lost.
+    @Test func concurrentPatchesLoseNoUpdate() async throws {
+        let client = try await FHIRTestClient.make()
+        let id = uniqueId("patch")
+        let created = try await client.send(.put, "/fhir/Patient/\(id)",
+                                            json: ["resourceType": "Patient", "id": .string(id), "name": [["text": "start"]]])
+        #expect(created.status == .created)
+        let writers = 16
+        let statuses = try await withThrowingTaskGroup(of: HTTPResponse.Status.self) { group in
+            for index in 0..<writers {
+                group.addTask {
+                    try await client.send(.patch, "/fhir/Patient/\(id)", body: #"[{"op":"add","path":"/name/-","value":{"text":"w\#(index)"}}]"#,
+                                          headers: [.contentType: "application/json-patch+json"]).status
+                }
+            }
+            return try await group.reduce(into: []) { $0.append($1) }
+        }
+        #expect(statuses.allSatisfy { $0 == .ok })
+        let read = try await client.send(.get, "/fhir/Patient/\(id)")
+        let names = Set((read.object["name"]?.arrayValue ?? []).compactMap { $0["text"]?.stringValue })
+        #expect(names == Set((0..<writers).map { "w\($0)" } + ["start"]))
+        #expect(read.headers[.eTag] == "W/\"\(writers + 1)\"")
+    }
 }

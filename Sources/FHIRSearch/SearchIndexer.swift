@@ -1,0 +1,92 @@
+import FHIRCore
+import FHIRPath
+
+/// Computes a resource's search values: every parameter that applies to its type, evaluated
+/// and converted by the parameter's type. Immutable, so one instance serves all threads.
+///
+/// ```swift
+/// let indexer = SearchIndexer(registry: registry, model: model)
+/// let entries = try indexer.indexValues(for: observation)
+/// // [code: .token(system: "http://loinc.org", code: "29463-7", display: "Body Weight"), ...]
+/// ```
+///
+/// Not indexed: `near` (the one special parameter) and `_text`, `_content`, `_query`, which
+/// have no expression.
+public struct SearchIndexer: Sendable {
+    public let registry: SearchParameterRegistry
+    private let model: FHIRPathModel
+
+    public init(registry: SearchParameterRegistry, model: FHIRPathModel) {
+        self.registry = registry
+        self.model = model
+    }
+
+    /// The resource's values, parameter by parameter in registry order, without repeats
+    /// within a parameter. A resource without values for a parameter has no entry for it.
+    public func indexValues(for resource: JSONValue) throws(SearchIndexError) -> [SearchIndexEntry] {
+        guard let type = resource["resourceType"]?.stringValue else { throw .notAResource }
+        let context = FHIRPathContext(model: model, resource: resource)
+        let extractor = SearchValueExtractor(resource: resource)
+        var entries: [SearchIndexEntry] = []
+        for parameter in registry.parameters(for: type) where parameter.type != .special {
+            guard let expression = parameter.expression else { continue }
+            var seen: Set<SearchValue> = []
+            let items = try evaluating(parameter) { () throws(FHIRPathEvaluationError) in
+                try expression.evaluate(on: resource, context: context)
+            }
+            for item in items {
+                let values = parameter.type == .composite
+                    ? try compositeValues(of: item, parameter: parameter, context: context, extractor: extractor)
+                    : extractor.values(of: item, as: parameter.type)
+                for value in values where seen.insert(value).inserted {
+                    entries.append(SearchIndexEntry(parameterCode: parameter.code, value: value))
+                }
+            }
+        }
+        return entries
+    }
+
+    /// Every combination of the components' values on one element the composite selected.
+    /// Components read their primary values only (no `.text` or `.identifierOfType`).
+    private func compositeValues(
+        of item: FHIRPathValue, parameter: SearchParameter, context: FHIRPathContext, extractor: SearchValueExtractor
+    ) throws(SearchIndexError) -> [SearchValue] {
+        var combinations: [[SearchValue]] = [[]]
+        for component in parameter.components {
+            var values: [SearchValue] = []
+            let parts = try evaluating(parameter) { () throws(FHIRPathEvaluationError) in
+                try component.expression.evaluate(on: item, context: context)
+            }
+            for part in parts {
+                for value in extractor.values(of: part, as: component.type) where value.isPrimary && !values.contains(value) {
+                    values.append(value)
+                }
+            }
+            combinations = combinations.flatMap { prefix in values.map { prefix + [$0] } }
+            if combinations.isEmpty { return [] }
+        }
+        return combinations.map(SearchValue.composite)
+    }
+
+    /// Runs an evaluation of `parameter`'s expressions, naming the parameter in its error.
+    private func evaluating(
+        _ parameter: SearchParameter, _ evaluation: () throws(FHIRPathEvaluationError) -> [FHIRPathValue]
+    ) throws(SearchIndexError) -> [FHIRPathValue] {
+        do {
+            return try evaluation()
+        } catch {
+            throw .evaluation(parameter: parameter.code, error)
+        }
+    }
+}
+
+extension SearchValue {
+    /// Whether this is the value kind of its parameter type rather than a `:text` or
+    /// `:of-type` companion.
+    fileprivate var isPrimary: Bool {
+        switch self {
+        case .text, .identifierOfType: false
+        default: true
+        }
+    }
+}
