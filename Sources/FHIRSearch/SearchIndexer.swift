@@ -30,17 +30,18 @@ public struct SearchIndexer: Sendable {
         var entries: [SearchIndexEntry] = []
         for parameter in registry.parameters(for: type) where parameter.type != .special {
             guard let expression = parameter.expression else { continue }
-            var seen: Set<SearchValue> = []
             let items = try evaluating(parameter) { () throws(FHIRPathEvaluationError) in
                 try expression.evaluate(on: resource, context: context)
             }
+            var distinct = DistinctValues()
             for item in items {
                 let values = parameter.type == .composite
                     ? try compositeValues(of: item, parameter: parameter, context: context, extractor: extractor)
                     : extractor.values(of: item, as: parameter.type)
-                for value in values where seen.insert(value).inserted {
-                    entries.append(SearchIndexEntry(parameterCode: parameter.code, value: value))
-                }
+                for value in values { distinct.insert(value) }
+            }
+            for value in distinct.values {
+                entries.append(SearchIndexEntry(parameterCode: parameter.code, value: value))
             }
         }
         return entries
@@ -53,15 +54,14 @@ public struct SearchIndexer: Sendable {
     ) throws(SearchIndexError) -> [SearchValue] {
         var combinations: [[SearchValue]] = [[]]
         for component in parameter.components {
-            var values: [SearchValue] = []
             let parts = try evaluating(parameter) { () throws(FHIRPathEvaluationError) in
                 try component.expression.evaluate(on: item, context: context)
             }
+            var distinct = DistinctValues()
             for part in parts {
-                for value in extractor.values(of: part, as: component.type) where value.isPrimary && !values.contains(value) {
-                    values.append(value)
-                }
+                for value in extractor.values(of: part, as: component.type) where value.isPrimary { distinct.insert(value) }
             }
+            let values = distinct.values
             combinations = combinations.flatMap { prefix in values.map { prefix + [$0] } }
             if combinations.isEmpty { return [] }
         }

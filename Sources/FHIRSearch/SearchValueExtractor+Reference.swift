@@ -14,8 +14,8 @@ extension SearchValueExtractor {
                 let declaredType = object["type"]?.stringValue
                 values.append(.reference(SearchReference(reference: text, declaredType: declaredType, container: resource)))
             }
-            if let identifier = object["identifier"]?.objectValue {
-                values += Self.identifier(identifier).filter { if case .token = $0 { true } else { false } }
+            if let identifier = object["identifier"], let value = identifier["value"]?.stringValue {
+                values.append(.token(system: identifier["system"]?.stringValue, code: value, display: nil))
             }
             return values
         }

@@ -69,7 +69,7 @@ public struct ResourceStore: Sendable {
     /// Replaces the resource `id` (`PUT`), creating it when it does not exist yet.
     /// - Parameter ifMatch: the version the client expects to replace (`If-Match`).
     public func update(_ resource: JSONObject, type: String, id: String, ifMatch: Int? = nil) async throws -> WriteResult {
-        try await modify(type: type, id: id, ifMatch: ifMatch, createIfMissing: true) { _ in resource }
+        try await modify(type: type, id: id, ifMatch: ifMatch, createIfMissing: true, readsCurrent: false) { _ in resource }
     }
 
     /// Replaces the current version with `transform(current)` under a row lock (`PATCH`).
@@ -78,7 +78,7 @@ public struct ResourceStore: Sendable {
         type: String, id: String, ifMatch: Int? = nil,
         transform: @Sendable (JSONObject) throws -> JSONObject
     ) async throws -> WriteResult {
-        try await modify(type: type, id: id, ifMatch: ifMatch, createIfMissing: false) { current in
+        try await modify(type: type, id: id, ifMatch: ifMatch, createIfMissing: false, readsCurrent: true) { current in
             guard let current else { throw StoreError.notFound(type: type, id: id) }
             return try transform(current)
         }
@@ -90,7 +90,7 @@ public struct ResourceStore: Sendable {
     public func delete(type: String, id: String, ifMatch: Int? = nil) async throws -> StoredResource? {
         let tables = try Tables(type, known: knownTypes)
         for _ in 0..<Self.maximumAttempts {
-            guard let current = try await readCurrent(tables, id: id) else { throw StoreError.notFound(type: type, id: id) }
+            guard let current = try await readCurrent(tables, id: id, withBody: false) else { throw StoreError.notFound(type: type, id: id) }
             if let ifMatch, ifMatch != current.version {
                 throw StoreError.versionConflict(type: type, id: id, expected: ifMatch, current: current.version)
             }
@@ -219,13 +219,14 @@ public struct ResourceStore: Sendable {
     /// the new content, then replace that version in one statement that only succeeds if nobody
     /// changed the resource in between; otherwise read again and retry. Two round trips, no
     /// explicit transaction, and no lock held while the new content is built and validated.
+    /// `readsCurrent`: whether `makeResource` needs the current content (patch) or ignores it (update).
     private func modify(
-        type: String, id: String, ifMatch: Int?, createIfMissing: Bool,
+        type: String, id: String, ifMatch: Int?, createIfMissing: Bool, readsCurrent: Bool,
         makeResource: @Sendable (JSONObject?) throws -> JSONObject
     ) async throws -> WriteResult {
         let tables = try Tables(type, known: knownTypes)
         for _ in 0..<Self.maximumAttempts {
-            let current = try await readCurrent(tables, id: id)
+            let current = try await readCurrent(tables, id: id, withBody: readsCurrent)
             if let ifMatch, ifMatch != current?.version {
                 throw StoreError.versionConflict(type: type, id: id, expected: ifMatch, current: current?.version)
             }
@@ -242,8 +243,8 @@ public struct ResourceStore: Sendable {
                     continue  // a concurrent create of the same id won; try again as an update
                 }
             }
-            let previous = current.deleted ? nil : try currentObject(current, type: type, id: id)
-            if previous == nil, !createIfMissing { throw StoreError.deleted(type: type, id: id, version: current.version) }
+            if current.deleted, !createIfMissing { throw StoreError.deleted(type: type, id: id, version: current.version) }
+            let previous = current.deleted || !readsCurrent ? nil : try currentObject(current, type: type, id: id)
             let body = try storedBody(try makeResource(previous), type: type, id: id, version: current.version + 1, lastUpdated: now)
             if try await supersede(tables, type: type, id: id, replacing: current.version, operation: "U", now: now, body: body) {
                 return WriteResult(resource: body.stored, created: current.deleted)
@@ -265,10 +266,11 @@ public struct ResourceStore: Sendable {
         return object
     }
 
-    private func readCurrent(_ tables: Tables, id: String) async throws -> CurrentRow? {
+    /// The current row's version and deleted flag, and its body when `withBody`.
+    private func readCurrent(_ tables: Tables, id: String, withBody: Bool) async throws -> CurrentRow? {
+        let body = withBody ? "coalesce(exact_text, body::text)" : "NULL::text"
         let rows = try await client.query(
-            "SELECT version, deleted, coalesce(exact_text, body::text) FROM \(unescaped: tables.current) WHERE id = \(id)",
-            logger: logger)
+            "SELECT version, deleted, \(unescaped: body) FROM \(unescaped: tables.current) WHERE id = \(id)", logger: logger)
         for try await (version, deleted, json) in rows.decode((Int32, Bool, String?).self) {
             return CurrentRow(version: Int(version), deleted: deleted, json: json)
         }
