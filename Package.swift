@@ -25,6 +25,8 @@ let package = Package(
         .target(name: "JSONPath", dependencies: ["FHIRCore"]),
         // JMESPath: the specification plus MedTech's custom functions.
         .target(name: "JMESPath", dependencies: ["FHIRCore"]),
+        // Search: declared SearchParameters and compartments; the values a resource is indexed under.
+        .target(name: "FHIRSearch", dependencies: ["FHIRCore", "FHIRPath"]),
         // Loads conformance/ data (structure index, value sets) and validates resources.
         .target(name: "FHIRDefinitions", dependencies: ["FHIRCore"]),
         // Starts and stops a private PostgreSQL cluster for `serve` and the tests.
@@ -69,6 +71,7 @@ let package = Package(
         .testTarget(name: "FHIRPathTests", dependencies: ["FHIRPath", "FHIRCore"]),
         .testTarget(name: "JSONPathTests", dependencies: ["JSONPath", "FHIRCore"], exclude: ["Fixtures"]),
         .testTarget(name: "JMESPathTests", dependencies: ["JMESPath", "FHIRCore"], exclude: ["Fixtures"]),
+        .testTarget(name: "FHIRSearchTests", dependencies: ["FHIRSearch", "FHIRPath", "FHIRCore"]),
         .testTarget(name: "FHIRStoreTests", dependencies: ["FHIRStore", "FHIRCore"]),
         .testTarget(
             name: "VestaIntegrationTests",

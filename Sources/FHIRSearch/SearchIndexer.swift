@@ -48,7 +48,8 @@ public struct SearchIndexer: Sendable {
     }
 
     /// Every combination of the components' values on one element the composite selected.
-    /// Components read their primary values only (no `.text` or `.identifierOfType`).
+    /// Components read only values of their own type (no `.text`, `.identifierOfType`, or
+    /// `Reference.identifier` tokens).
     private func compositeValues(
         of item: FHIRPathValue, parameter: SearchParameter, context: FHIRPathContext, extractor: SearchValueExtractor
     ) throws(SearchIndexError) -> [SearchValue] {
@@ -59,7 +60,7 @@ public struct SearchIndexer: Sendable {
             }
             var distinct = DistinctValues()
             for part in parts {
-                for value in extractor.values(of: part, as: component.type) where value.isPrimary { distinct.insert(value) }
+                for value in extractor.values(of: part, as: component.type) where value.isOfType(component.type) { distinct.insert(value) }
             }
             let values = distinct.values
             combinations = combinations.flatMap { prefix in values.map { prefix + [$0] } }
@@ -81,12 +82,13 @@ public struct SearchIndexer: Sendable {
 }
 
 extension SearchValue {
-    /// Whether this is the value kind of its parameter type rather than a `:text` or
-    /// `:of-type` companion.
-    fileprivate var isPrimary: Bool {
-        switch self {
-        case .text, .identifierOfType: false
-        default: true
+    /// Whether this is a value of a `type` parameter itself, rather than a `:text`, `:of-type`
+    /// or `:identifier` companion.
+    fileprivate func isOfType(_ type: SearchParameterType) -> Bool {
+        switch (self, type) {
+        case (.token, .token), (.string, .string), (.date, .date), (.number, .number), (.quantity, .quantity),
+             (.reference, .reference), (.uri, .uri), (.composite, .composite): true
+        default: false
         }
     }
 }

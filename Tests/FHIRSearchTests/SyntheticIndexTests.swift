@@ -81,6 +81,19 @@ import Testing
             lexeme: "0.02", low: try TestData.decimal("0.015"), high: try TestData.decimal("0.025")))])
     }
 
+    /// `patient` and `code` are unions over many types (`... | Condition.subject.where(resolve()
+    /// is Patient) | ... | Observation.subject.where(resolve() is Patient) | ...`): only the
+    /// indexed type's branch selects anything.
+    @Test func unionsTakeOnlyTheIndexedTypesBranch() throws {
+        let observation: JSONValue = ["resourceType": "Observation", "subject": ["reference": "Group/g1"]]
+        #expect(try TestData.values("patient", in: observation).isEmpty)
+        #expect(try TestData.values("subject", in: observation) == [.reference(.relative(type: "Group", id: "g1", version: nil))])
+        let condition: JSONValue = ["resourceType": "Condition", "subject": ["reference": "Patient/p1"],
+                                    "code": ["coding": [["system": "http://snomed.info/sct", "code": "39065001"]]]]
+        #expect(try TestData.values("patient", in: condition) == [.reference(.relative(type: "Patient", id: "p1", version: nil))])
+        #expect(try TestData.values("code", in: condition) == [.token(system: "http://snomed.info/sct", code: "39065001", display: nil)])
+    }
+
     @Test func notAResource() throws {
         #expect(throws: SearchIndexError.self) { try TestData.indexer().indexValues(for: ["id": "x"]) }
     }
