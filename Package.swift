@@ -27,6 +27,8 @@ let package = Package(
         .target(name: "JMESPath", dependencies: ["FHIRCore"]),
         // Search: declared SearchParameters and compartments; the values a resource is indexed under.
         .target(name: "FHIRSearch", dependencies: ["FHIRCore", "FHIRPath"]),
+        // Device mapping templates (MedTech CollectionContent): parse, validate, normalize, debug.
+        .target(name: "DeviceMapping", dependencies: ["FHIRCore", "JSONPath", "JMESPath"]),
         // Loads conformance/ data (structure index, value sets) and validates resources.
         .target(name: "FHIRDefinitions", dependencies: ["FHIRCore"]),
         // Starts and stops a private PostgreSQL cluster for `serve` and the tests.
@@ -72,6 +74,7 @@ let package = Package(
         .testTarget(name: "JSONPathTests", dependencies: ["JSONPath", "FHIRCore"], exclude: ["Fixtures"]),
         .testTarget(name: "JMESPathTests", dependencies: ["JMESPath", "FHIRCore"], exclude: ["Fixtures"]),
         .testTarget(name: "FHIRSearchTests", dependencies: ["FHIRSearch", "FHIRPath", "FHIRCore"]),
+        .testTarget(name: "DeviceMappingTests", dependencies: ["DeviceMapping", "FHIRCore"]),
         .testTarget(name: "FHIRStoreTests", dependencies: ["FHIRStore", "FHIRCore"]),
         .testTarget(
             name: "VestaIntegrationTests",

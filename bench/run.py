@@ -326,8 +326,12 @@ def main() -> None:
     parser.add_argument("--profile", choices=PROFILES, default="quick")
     parser.add_argument("--seconds", type=int, help="duration of each measured workload")
     parser.add_argument("--skip-build", action="store_true")
+    parser.add_argument("--sizes", type=lambda text: [int(n) for n in text.split(",")],
+                        help="Observation counts to load and measure at, e.g. 1000000 (overrides the profile's)")
     args = parser.parse_args()
-    profile = PROFILES[args.profile]
+    profile = dict(PROFILES[args.profile])
+    if args.sizes:
+        profile["sizes"] = args.sizes
     seconds = args.seconds or profile["seconds"]
     ensure_tools()
     started = datetime.datetime.now(datetime.timezone.utc)

@@ -32,7 +32,8 @@ indirect enum SyntaxNode: Sendable {
     var isProjection: Bool {
         switch self {
         case .projection, .valueProjection, .filterProjection: true
-        case .pipe(_, let right): right.isProjection
+        // `[` binds tighter than `.`, so `a.b[*]` is a subexpression whose right side projects.
+        case .pipe(_, let right), .subexpression(_, let right): right.isProjection
         default: false
         }
     }

@@ -18,6 +18,16 @@ struct ExpressionAPITests {
             .searchMatches(document).count == 1)
     }
 
+    /// `[` binds tighter than `.`: in `Body.items[*]` the projection sits right of a subexpression.
+    @Test func projectionsInsideADottedPathStillProject() throws {
+        let document = try json(#"{"Body":{"items":[{"a":1},{"a":2}]}}"#)
+        #expect(try JMESPathExpression("Body.items[*]").searchMatches(document).count == 2)
+        #expect(try JMESPathExpression("Body.items[*].a").searchMatches(document) == [1, 2])
+        #expect(try JMESPathExpression("Body.items[?a > `1`]").searchMatches(document).count == 1)
+        #expect(try JMESPathExpression("Body.items").searchMatches(document).count == 1)
+        #expect(throws: JMESPathError.self) { try JMESPathExpression("Body.items[*].a").searchSingle(document) }
+    }
+
     @Test func nonProjectionArraysAreOneMatchAndNullIsNone() throws {
         let document = try json(envelope)
         #expect(try JMESPathExpression("Body").searchMatches(document).count == 1)
