@@ -52,7 +52,7 @@ let package = Package(
         .target(
             name: "VestaServer",
             dependencies: [
-                "FHIRCore", "FHIRDefinitions", "FHIRStore",
+                "FHIRCore", "FHIRDefinitions", "FHIRStore", "DeviceMapping",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
@@ -62,7 +62,7 @@ let package = Package(
         .executableTarget(
             name: "vesta",
             dependencies: [
-                "VestaServer", "FHIRStore", "FHIRDefinitions", "EmbeddedPostgres",
+                "VestaServer", "FHIRStore", "FHIRDefinitions", "EmbeddedPostgres", "DeviceMapping",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),

@@ -41,6 +41,7 @@ public enum VestaApplication {
                 definitions: dependencies.definitions, configuration: configuration, startedAt: .now()),
             configuration: configuration)
         api.register(on: router.group("fhir").add(middleware: ContentNegotiationMiddleware()))
+        MappingDebuggerRoutes(maxBodySize: configuration.maxBodySize).register(on: router)
         return router
     }
 

@@ -30,3 +30,17 @@ def test_unreachable_database_url_fails_clearly(workspace):
                             cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert result.returncode != 0
     assert "cannot reach PostgreSQL" in result.stderr or "no answer from PostgreSQL" in result.stderr, result.stderr
+
+
+def test_mappings_test_runs_the_debugger_offline(tmp_path):
+    mapping = ROOT / "mappings" / "vesta-bench-vitals" / "devicecontent.json"
+    message = ROOT / "mappings" / "vesta-bench-vitals" / "messages" / "heart-rate.json"
+    good = subprocess.run([str(BINARY), "mappings", "test", str(mapping), str(message)],
+                          capture_output=True, text=True, timeout=60)
+    assert good.returncode == 0, good.stderr
+    assert '"status": "normalized"' in good.stdout
+    broken = tmp_path / "broken.json"
+    broken.write_text('{"templateType": "CollectionContent",\n "template": [{"templateType": "Nope", "template": {}}]}')
+    bad = subprocess.run([str(BINARY), "mappings", "test", str(broken), str(message)], capture_output=True, text=True, timeout=60)
+    assert bad.returncode == 1
+    assert '"line": 2' in bad.stdout
