@@ -1,16 +1,14 @@
-import FHIRCore
-
 /// Exact numeric comparison of JSON number lexemes (`1` == `1.0` == `10e-1`), without the
-/// rounding of `Double`. (The JMESPath module keeps its own copy: the two engines share nothing.)
-struct DecimalNumber: Comparable {
-    let negative: Bool
+/// rounding of `Double`. The query engines (JSONPath, JMESPath) compare numbers with it.
+public struct DecimalNumber: Comparable, Sendable {
+    public let negative: Bool
     /// Significant digits without leading or trailing zeros; empty for zero.
-    let digits: [UInt8]
+    public let digits: [UInt8]
     /// Value = 0.d1d2d3… × 10^exponent.
-    let exponent: Int
+    public let exponent: Int
 
     /// Parses a JSON number lexeme; `nil` if it is not one.
-    init?(_ lexeme: String) {
+    public init?(_ lexeme: String) {
         var bytes = Array(lexeme.utf8)[...]
         var negative = false
         if bytes.first == UInt8(ascii: "-") { negative = true; bytes = bytes.dropFirst() }
@@ -58,9 +56,9 @@ struct DecimalNumber: Comparable {
         self.exponent = exponent + integerDigits - first
     }
 
-    var isZero: Bool { digits.isEmpty }
+    public var isZero: Bool { digits.isEmpty }
 
-    static func < (lhs: DecimalNumber, rhs: DecimalNumber) -> Bool {
+    public static func < (lhs: DecimalNumber, rhs: DecimalNumber) -> Bool {
         if lhs.isZero || rhs.isZero || lhs.negative != rhs.negative {
             return lhs.signum < rhs.signum
         }
@@ -77,7 +75,7 @@ struct DecimalNumber: Comparable {
 
 extension JSONValue {
     /// The number as an exact decimal, for numeric comparison.
-    var decimal: DecimalNumber? {
+    public var decimal: DecimalNumber? {
         guard case .number(let lexeme) = self else { return nil }
         return DecimalNumber(lexeme)
     }
