@@ -15,6 +15,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
     ],
     targets: [
         // FHIR JSON values, exact-decimal reader/writer, JSON Patch, OperationOutcome.
@@ -29,6 +30,11 @@ let package = Package(
         .target(name: "FHIRSearch", dependencies: ["FHIRCore", "FHIRPath"]),
         // Device mapping templates (MedTech CollectionContent): parse, validate, normalize, debug.
         .target(name: "DeviceMapping", dependencies: ["FHIRCore", "JSONPath", "JMESPath"]),
+        // FHIR destination mappings (MedTech CollectionFhir): group, build and merge Observations, debug.
+        .target(
+            name: "FHIRMapping",
+            dependencies: ["FHIRCore", "DeviceMapping", .product(name: "Crypto", package: "swift-crypto")]
+        ),
         // Loads conformance/ data (structure index, value sets) and validates resources.
         .target(name: "FHIRDefinitions", dependencies: ["FHIRCore"]),
         // Starts and stops a private PostgreSQL cluster for `serve` and the tests.
@@ -52,7 +58,7 @@ let package = Package(
         .target(
             name: "VestaServer",
             dependencies: [
-                "FHIRCore", "FHIRDefinitions", "FHIRStore", "DeviceMapping",
+                "FHIRCore", "FHIRDefinitions", "FHIRStore", "FHIRMapping",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
@@ -62,7 +68,7 @@ let package = Package(
         .executableTarget(
             name: "vesta",
             dependencies: [
-                "VestaServer", "FHIRStore", "FHIRDefinitions", "EmbeddedPostgres", "DeviceMapping",
+                "VestaServer", "FHIRStore", "FHIRDefinitions", "EmbeddedPostgres", "FHIRMapping",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
@@ -75,6 +81,7 @@ let package = Package(
         .testTarget(name: "JMESPathTests", dependencies: ["JMESPath", "FHIRCore"], exclude: ["Fixtures"]),
         .testTarget(name: "FHIRSearchTests", dependencies: ["FHIRSearch", "FHIRPath", "FHIRCore"]),
         .testTarget(name: "DeviceMappingTests", dependencies: ["DeviceMapping", "FHIRCore"]),
+        .testTarget(name: "FHIRMappingTests", dependencies: ["FHIRMapping", "DeviceMapping", "FHIRCore"]),
         .testTarget(name: "FHIRStoreTests", dependencies: ["FHIRStore", "FHIRCore"]),
         .testTarget(
             name: "VestaIntegrationTests",

@@ -1,11 +1,13 @@
-import DeviceMapping
 import FHIRCore
+import FHIRMapping
 import Hummingbird
 
-/// `POST /mappings/debug`: tests a device mapping against sample messages without writing
-/// anything. Body: `{"deviceMapping": {...}, "messages": [...]}` (or one `"message"`). Answers,
-/// per message, the debugger result: template errors with line and column (of the mapping as
-/// pretty-printed JSON), or the templates that matched, the measurements and every error.
+/// `POST /mappings/debug`: tests mappings against sample messages without writing anything.
+/// Body: `{"deviceMapping": {...}, "fhirMapping": {...}, "messages": [...]}` (or one `"message"`;
+/// `fhirMapping` optional). Answers, per message, the device-mapping debugger result (template
+/// errors with line and column of the mapping as pretty-printed JSON, or the matched templates,
+/// measurements and errors) and, with a FHIR mapping, the Observations those measurements would
+/// produce (placeholder references, no identity look-up) with compatibility warnings.
 struct MappingDebuggerRoutes: Sendable {
     let maxBodySize: Int
 
@@ -17,7 +19,7 @@ struct MappingDebuggerRoutes: Sendable {
                                            expression: ["deviceMapping"])
             }
             let messages: [JSONValue]
-            if let list = body["messages"]?.arrayValue {
+            if let list = body["messages"]?.arrayValue, !list.isEmpty {
                 messages = list
             } else if let single = body["message"] {
                 messages = [single]
@@ -25,16 +27,12 @@ struct MappingDebuggerRoutes: Sendable {
                 throw FHIRError.badRequest("The body needs 'messages' (an array of sample device messages) or one 'message'",
                                            expression: ["messages"])
             }
-            var results: [JSONValue] = messages.map { message in
-                MappingDebugger.run(deviceMapping: deviceMapping, message: JSONWriter.bytes(message)).jsonValue
-            }
-            if results.isEmpty {
-                results = [MappingDebugger.run(deviceMapping: deviceMapping, message: Array("{}".utf8)).jsonValue]
-            }
-            var answer: JSONObject = ["results": .array(results)]
-            if body["fhirMapping"] != nil {
-                answer["warnings"] = ["FHIR destination mappings are not evaluated yet; only the device mapping was run"]
-            }
+            let session = MappingDebugSession(
+                deviceMapping: JSONWriter.bytes(deviceMapping, style: .pretty),
+                fhirMapping: body["fhirMapping"].map { JSONWriter.bytes($0, style: .pretty) })
+            var answer = JSONObject()
+            answer["fhirMappingErrors"] = session.fhirMappingErrorsJSON
+            answer["results"] = .array(messages.map { session.run(message: JSONWriter.bytes($0)).json })
             return FHIRResponses.json(.object(answer), headers: [:], pretty: ResponseOptions(request).pretty)
         }
     }

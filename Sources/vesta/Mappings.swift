@@ -1,6 +1,6 @@
 import ArgumentParser
-import DeviceMapping
 import FHIRCore
+import FHIRMapping
 import Foundation
 
 /// `vesta mappings …`: work with device mappings offline.
@@ -17,17 +17,25 @@ struct Mappings: ParsableCommand {
         @Argument(help: "The device mapping (CollectionContent JSON).")
         var deviceMapping: String
 
+        @Option(name: .customLong("fhir-mapping"), help: "A FHIR destination mapping (CollectionFhir JSON): also show the Observations.")
+        var fhirMapping: String?
+
         @Argument(help: "Sample device messages (JSON files).")
         var messages: [String]
 
         func run() throws {
-            let mapping = try Self.read(deviceMapping)
-            var failed = false
+            let session = MappingDebugSession(deviceMapping: try Self.read(deviceMapping),
+                                              fhirMapping: try fhirMapping.map(Self.read))
+            if let errors = session.fhirMappingErrorsJSON {
+                print("\(fhirMapping ?? ""):")
+                print(JSONWriter.string(errors, style: .pretty))
+            }
+            var failed = !session.mappingsAreValid
             for path in messages {
-                let result = MappingDebugger.run(deviceMapping: mapping, message: try Self.read(path))
+                let result = session.run(message: try Self.read(path))
                 print("\(path):")
-                print(JSONWriter.string(result.jsonValue, style: .pretty))
-                if result.jsonValue["status"] != "normalized" { failed = true }
+                print(JSONWriter.string(result.json, style: .pretty))
+                if !result.succeeded { failed = true }
             }
             if failed { throw ExitCode(1) }
         }

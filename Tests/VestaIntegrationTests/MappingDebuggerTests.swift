@@ -24,6 +24,33 @@ import Testing
         #expect(results.first?["measurements"] == expected, "debugger output differs from mappings/…/expected/heart-rate.json")
     }
 
+    @Test func fhirMappingTurnsMeasurementsIntoObservations() async throws {
+        let client = try await FHIRTestClient.make()
+        let messages = try FileManager.default.contentsOfDirectory(
+            atPath: ProjectPaths.root.appendingPathComponent("mappings/json-path-basic/messages").path).sorted()
+        let message = try #require(messages.first)
+        let body: JSONValue = [
+            "deviceMapping": try file("mappings/json-path-basic/devicecontent.json"),
+            "fhirMapping": try file("mappings/json-path-basic/fhirmapping.json"),
+            "message": try file("mappings/json-path-basic/messages/\(message)"),
+        ]
+        let response = try await client.send(.post, "/mappings/debug", json: body)
+        #expect(response.status == .ok)
+        #expect(response.object["fhirMappingErrors"] == nil)
+        let observations = response.object["results"]?[0]?["observations"]?.arrayValue ?? []
+        #expect(!observations.isEmpty)
+        #expect(observations.allSatisfy { $0["resourceType"] == "Observation" && $0["device"] != nil })
+
+        let broken = try await client.send(.post, "/mappings/debug", json: [
+            "deviceMapping": try file("mappings/json-path-basic/devicecontent.json"),
+            "fhirMapping": ["templateType": "CollectionFhir", "template": [["templateType": "Nope", "template": [:]]]],
+            "message": try file("mappings/json-path-basic/messages/\(message)"),
+        ])
+        let errors = broken.object["fhirMappingErrors"]?.arrayValue ?? []
+        #expect(!errors.isEmpty)
+        #expect(errors.allSatisfy { $0["line"]?.numberLexeme != nil })
+    }
+
     @Test func invalidMappingReportsEveryErrorWithItsPosition() async throws {
         let client = try await FHIRTestClient.make()
         let mapping: JSONValue = ["templateType": "CollectionContent", "template": [

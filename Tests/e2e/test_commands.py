@@ -44,3 +44,13 @@ def test_mappings_test_runs_the_debugger_offline(tmp_path):
     bad = subprocess.run([str(BINARY), "mappings", "test", str(broken), str(message)], capture_output=True, text=True, timeout=60)
     assert bad.returncode == 1
     assert '"line": 2' in bad.stdout
+
+
+def test_mappings_test_shows_observations_with_a_fhir_mapping():
+    folder = ROOT / "mappings" / "json-path-basic"
+    message = sorted((folder / "messages").iterdir())[0]
+    result = subprocess.run([str(BINARY), "mappings", "test", str(folder / "devicecontent.json"),
+                             "--fhir-mapping", str(folder / "fhirmapping.json"), str(message)],
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stdout[-500:] + result.stderr
+    assert '"resourceType": "Observation"' in result.stdout
