@@ -35,6 +35,16 @@ let package = Package(
             name: "FHIRMapping",
             dependencies: ["FHIRCore", "DeviceMapping", .product(name: "Crypto", package: "swift-crypto")]
         ),
+        // Device ingestion: durable buffer, workers, identity look-up, Observation create/merge.
+        .target(
+            name: "DeviceIngest",
+            dependencies: [
+                "FHIRCore", "FHIRDefinitions", "FHIRStore", "DeviceMapping", "FHIRMapping",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
         // Loads conformance/ data (structure index, value sets) and validates resources.
         .target(name: "FHIRDefinitions", dependencies: ["FHIRCore"]),
         // Starts and stops a private PostgreSQL cluster for `serve` and the tests.
@@ -58,7 +68,7 @@ let package = Package(
         .target(
             name: "VestaServer",
             dependencies: [
-                "FHIRCore", "FHIRDefinitions", "FHIRStore", "FHIRMapping",
+                "FHIRCore", "FHIRDefinitions", "FHIRStore", "FHIRMapping", "DeviceIngest",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
@@ -68,7 +78,7 @@ let package = Package(
         .executableTarget(
             name: "vesta",
             dependencies: [
-                "VestaServer", "FHIRStore", "FHIRDefinitions", "EmbeddedPostgres", "FHIRMapping",
+                "VestaServer", "FHIRStore", "FHIRDefinitions", "EmbeddedPostgres", "FHIRMapping", "DeviceIngest", "DeviceMapping",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
@@ -86,7 +96,7 @@ let package = Package(
         .testTarget(
             name: "VestaIntegrationTests",
             dependencies: [
-                "VestaServer", "FHIRStore", "FHIRDefinitions", "FHIRCore", "EmbeddedPostgres",
+                "VestaServer", "FHIRStore", "FHIRDefinitions", "FHIRCore", "EmbeddedPostgres", "DeviceIngest", "DeviceMapping", "FHIRMapping",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),

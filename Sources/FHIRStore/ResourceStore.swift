@@ -66,6 +66,22 @@ public struct ResourceStore: Sendable {
         return WriteResult(resource: body.stored, created: true)
     }
 
+    /// Creates version 1 of `id` only if the id was never used; else `StoreError.alreadyExists`.
+    /// For writers that must merge rather than overwrite when another writer got there first.
+    public func create(_ resource: JSONObject, type: String, id: String) async throws -> WriteResult {
+        let tables = try Tables(type, known: knownTypes)
+        let now = FHIRInstant.now()
+        let body = try storedBody(resource, type: type, id: id, version: 1, lastUpdated: now)
+        do {
+            try await client.withConnection { connection in
+                try await insertFirstVersion(tables, type: type, id: id, body: body, now: now, on: connection)
+            }
+        } catch let error as PSQLError where error.serverInfo?[.sqlState] == "23505" {
+            throw StoreError.alreadyExists(type: type, id: id)
+        }
+        return WriteResult(resource: body.stored, created: true)
+    }
+
     /// Replaces the resource `id` (`PUT`), creating it when it does not exist yet.
     /// - Parameter ifMatch: the version the client expects to replace (`If-Match`).
     public func update(_ resource: JSONObject, type: String, id: String, ifMatch: Int? = nil) async throws -> WriteResult {

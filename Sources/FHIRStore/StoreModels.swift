@@ -74,6 +74,8 @@ public enum StoreError: Error, Sendable, Equatable {
     case deleted(type: String, id: String, version: Int)
     /// `If-Match` named a version that is not the current one.
     case versionConflict(type: String, id: String, expected: Int, current: Int?)
+    /// `create(_:type:id:)` found the id taken (by a live or a deleted resource).
+    case alreadyExists(type: String, id: String)
     /// Another writer changed the resource concurrently and retries ran out.
     case concurrentUpdate(type: String, id: String)
     /// The stored body could not be read back (corruption or a sealing failure).

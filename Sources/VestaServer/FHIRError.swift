@@ -43,6 +43,8 @@ public struct FHIRError: Error, Sendable {
         case .versionConflict(let type, let id, let expected, let current):
             let actual = current.map { "the current version is \($0)" } ?? "it does not exist"
             self.init(.preconditionFailed, .conflict, "If-Match expected \(type)/\(id) version \(expected), but \(actual)")
+        case .alreadyExists(let type, let id):
+            self.init(.conflict, .duplicate, "\(type)/\(id) already exists")
         case .concurrentUpdate(let type, let id):
             self.init(.conflict, .conflict, "\(type)/\(id) was changed concurrently; retry the request")
         case .unreadable(let type, let id, _):

@@ -1,3 +1,4 @@
+import DeviceIngest
 import FHIRCore
 import FHIRDefinitions
 import FHIRStore
@@ -12,13 +13,17 @@ public struct VestaServerDependencies: Sendable {
     public let migrator: Migrator
     public let definitions: FHIRDefinitions
     public let metrics: RequestMetrics
+    /// Device ingestion, when mappings are configured.
+    public let ingest: IngestPipeline?
 
-    public init(client: PostgresClient, store: ResourceStore, migrator: Migrator, definitions: FHIRDefinitions, metrics: RequestMetrics) {
+    public init(client: PostgresClient, store: ResourceStore, migrator: Migrator, definitions: FHIRDefinitions,
+                metrics: RequestMetrics, ingest: IngestPipeline? = nil) {
         self.client = client
         self.store = store
         self.migrator = migrator
         self.definitions = definitions
         self.metrics = metrics
+        self.ingest = ingest
     }
 }
 
@@ -42,6 +47,7 @@ public enum VestaApplication {
             configuration: configuration)
         api.register(on: router.group("fhir").add(middleware: ContentNegotiationMiddleware()))
         MappingDebuggerRoutes(maxBodySize: configuration.maxBodySize).register(on: router)
+        IngestRoutes(pipeline: dependencies.ingest, maxBodySize: configuration.maxBodySize).register(on: router)
         return router
     }
 
@@ -55,6 +61,9 @@ public enum VestaApplication {
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "Vesta"),
             logger: logger)
         app.addServices(dependencies.client)
+        if let ingest = dependencies.ingest {
+            app.addServices(IngestWorker(pipeline: ingest, logger: logger))
+        }
         app.beforeServerStarts {
             try await DatabaseProbe.check(dependencies.client, logger: logger)
             try await dependencies.migrator.migrate(dependencies.client, logger: logger)

@@ -1,4 +1,5 @@
 import ArgumentParser
+import DeviceIngest
 import FHIRDefinitions
 import FHIRStore
 import Foundation
@@ -25,6 +26,17 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .customLong("max-body-size"), help: "Largest request body in bytes (VESTA_MAX_BODY_SIZE).")
     var maxBodySize: Int = environment("VESTA_MAX_BODY_SIZE").flatMap(Int.init) ?? 16 << 20
 
+    @Option(name: .customLong("mappings-dir"),
+            help: "Directory with devicecontent.json and fhirmapping.json; enables POST /ingest (VESTA_MAPPINGS_DIR).")
+    var mappingsDirectoryFlag: String?
+
+    @Option(name: .customLong("device-identifier-system"),
+            help: "Identifier system of Device look-ups during ingestion; any system when unset (VESTA_DEVICE_IDENTIFIER_SYSTEM).")
+    var deviceIdentifierSystemFlag: String?
+
+    var mappingsDirectory: String? { mappingsDirectoryFlag ?? environment("VESTA_MAPPINGS_DIR") }
+    var deviceIdentifierSystem: String? { deviceIdentifierSystemFlag ?? environment("VESTA_DEVICE_IDENTIFIER_SYSTEM") }
+
     @OptionGroup var database: DatabaseOptions
 
     func run() async throws {
@@ -32,15 +44,18 @@ struct Serve: AsyncParsableCommand {
         let definitions = try FHIRDefinitions.load(
             conformanceDirectory: try ProjectFiles.directory(named: "conformance", explicit: database.conformanceDirectory))
         let migrator = try Migrator(directory: try ProjectFiles.directory(named: "migrations", explicit: database.migrationsDirectory))
+        let mappings = try mappingsDirectory.map(IngestMappings.load)
         let connection = try await DatabaseConnection.open(database, logger: logger)
         do {
             let client = PostgresClient(configuration: connection.configuration, backgroundLogger: logger)
+            let store = ResourceStore(client: client, resourceTypes: definitions.resourceTypes, logger: logger)
+            let ingest = mappings.map {
+                IngestPipeline(client: client, store: store, definitions: definitions, deviceMapping: $0.device,
+                               fhirMapping: $0.fhir, deviceIdentifierSystem: deviceIdentifierSystem, logger: logger)
+            }
             let dependencies = VestaServerDependencies(
-                client: client,
-                store: ResourceStore(client: client, resourceTypes: definitions.resourceTypes, logger: logger),
-                migrator: migrator,
-                definitions: definitions,
-                metrics: RequestMetrics())
+                client: client, store: store, migrator: migrator, definitions: definitions, metrics: RequestMetrics(),
+                ingest: ingest)
             let configuration = ServerConfiguration(
                 host: host, port: port, baseURL: baseURL?.trimmingSuffix("/"), maxBodySize: maxBodySize)
             logger.info("Vesta listening", metadata: ["url": "http://\(host):\(port)/fhir"])

@@ -24,13 +24,13 @@ def free_port() -> int:
 class VestaProcess:
     """One `vesta serve` process on a free loopback port."""
 
-    def __init__(self, data_dir: pathlib.Path):
+    def __init__(self, data_dir: pathlib.Path, extra_args: tuple = ()):
         self.data_dir = data_dir
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}/fhir"
         self.log = open(data_dir.parent / f"vesta-{self.port}.log", "wb")
         self.process = subprocess.Popen(
-            [str(BINARY), "serve", "--port", str(self.port), "--data-dir", str(data_dir), "--log-level", "warning"],
+            [str(BINARY), "serve", "--port", str(self.port), "--data-dir", str(data_dir), "--log-level", "warning", *extra_args],
             cwd=ROOT, stdout=self.log, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline:
@@ -82,8 +82,8 @@ def start_vesta(workspace):
     """Starts servers on demand; any still running at the end are stopped."""
     started = []
 
-    def start(name: str) -> VestaProcess:
-        vesta = VestaProcess(workspace / name)
+    def start(name: str, *extra_args: str) -> VestaProcess:
+        vesta = VestaProcess(workspace / name, extra_args)
         started.append(vesta)
         return vesta
 

@@ -1,4 +1,7 @@
+import DeviceIngest
+import DeviceMapping
 import FHIRCore
+import FHIRMapping
 import FHIRStore
 import Foundation
 import Hummingbird
@@ -44,11 +47,22 @@ struct FHIRTestClient: Sendable {
         ResourceStore(client: environment.client, resourceTypes: environment.definitions.resourceTypes, logger: environment.logger)
     }
 
+    /// Ingestion with the ready mappings of `mappings/vesta-bench-vitals`.
+    var ingest: IngestPipeline {
+        get throws {
+            let folder = ProjectPaths.root.appendingPathComponent("mappings/vesta-bench-vitals")
+            let device = try DeviceMapping.parse(Array(try Data(contentsOf: folder.appendingPathComponent("devicecontent.json"))))
+            let fhir = try FHIRMapping.parse(Array(try Data(contentsOf: folder.appendingPathComponent("fhirmapping.json"))))
+            return IngestPipeline(client: environment.client, store: store, definitions: environment.definitions,
+                                  deviceMapping: device, fhirMapping: fhir, logger: environment.logger)
+        }
+    }
+
     func send(_ method: HTTPRequest.Method, _ uri: String, body: String? = nil, bytes: [UInt8]? = nil,
               headers: HTTPFields = [:]) async throws -> FHIRTestResponse {
         let dependencies = VestaServerDependencies(
             client: environment.client, store: store, migrator: environment.migrator,
-            definitions: environment.definitions, metrics: Self.metrics)
+            definitions: environment.definitions, metrics: Self.metrics, ingest: try ingest)
         let router = VestaApplication.router(configuration: configuration, dependencies: dependencies, logger: environment.logger)
         var fields = headers
         if body != nil || bytes != nil, fields[.contentType] == nil { fields[.contentType] = "application/fhir+json" }

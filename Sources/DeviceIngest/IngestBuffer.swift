@@ -1,0 +1,124 @@
+import FHIRCore
+import Foundation
+import Logging
+import PostgresNIO
+
+/// One accepted POST /ingest: its messages (envelopes) and when they arrived.
+public struct IngestBatch: Sendable {
+    public let id: Int64
+    public let receivedAt: FHIRInstant
+    public let messages: [JSONValue]
+}
+
+/// The durable buffer between `POST /ingest` and the workers (`ingest_batch`), and the
+/// dead-letter table for messages that could not become Observations.
+public struct IngestBuffer: Sendable {
+    let client: PostgresClient
+    let logger: Logger
+    /// How long a claimed batch stays with its worker before another may take it.
+    static let lease = "60 seconds"
+
+    public init(client: PostgresClient, logger: Logger) {
+        self.client = client
+        self.logger = logger
+    }
+
+    /// Whether the buffer's tables exist (the server applies migrations while workers start).
+    public func isAvailable() async -> Bool {
+        guard let rows = try? await client.query("SELECT to_regclass('ingest_batch') IS NOT NULL", logger: logger) else {
+            return false
+        }
+        do {
+            for try await exists in rows.decode(Bool.self) { return exists }
+        } catch {
+            return false
+        }
+        return false
+    }
+
+    /// Stores a batch; when this returns, the messages are committed in PostgreSQL.
+    public func append(_ messages: [JSONValue]) async throws -> Int64 {
+        let text = JSONWriter.string(.array(messages))
+        let count = Int32(clamping: messages.count)
+        let rows = try await client.query(
+            "INSERT INTO ingest_batch (messages, message_count) VALUES (\(text), \(count)) RETURNING id", logger: logger)
+        for try await id in rows.decode(Int64.self) { return id }
+        throw IngestError.storage("the batch was not stored")
+    }
+
+    /// Claims the oldest pending batch nobody holds (or only `id`), leasing it to this worker.
+    public func claim(id: Int64? = nil) async throws -> IngestBatch? {
+        let rows = try await client.query(
+            """
+            UPDATE ingest_batch SET lease_until = now() + \(Self.lease)::interval, attempts = attempts + 1
+             WHERE id = (SELECT id FROM ingest_batch
+                          WHERE state = 'pending' AND (lease_until IS NULL OR lease_until < now())
+                            AND (\(id)::bigint IS NULL OR id = \(id)::bigint)
+                          ORDER BY id FOR UPDATE SKIP LOCKED LIMIT 1)
+            RETURNING id, received_at, messages
+            """, logger: logger)
+        for try await (batchId, receivedAt, text) in rows.decode((Int64, Date, String).self) {
+            let messages = (try? JSONReader.parse(text))?.arrayValue ?? []
+            return IngestBatch(id: batchId, receivedAt: FHIRInstant(date: receivedAt), messages: messages)
+        }
+        return nil
+    }
+
+    /// Marks a batch processed, recording the messages that failed, in one transaction.
+    public func complete(_ batch: IngestBatch, deadLetters: [DeadLetter]) async throws {
+        let stages = deadLetters.map(\.stage.rawValue)
+        let reasons = deadLetters.map(\.reason)
+        let typeNames = deadLetters.map { $0.typeName ?? "" }
+        let messages = deadLetters.map { $0.message.map { JSONWriter.string($0) } ?? "" }
+        try await client.query(
+            """
+            WITH letters AS (
+                INSERT INTO ingest_dead_letter (batch_id, stage, reason, type_name, message)
+                SELECT \(batch.id), stage, reason, nullif(type_name, ''), nullif(message, '')
+                  FROM unnest(\(stages)::text[], \(reasons)::text[], \(typeNames)::text[], \(messages)::text[])
+                       AS letter(stage, reason, type_name, message)
+            )
+            UPDATE ingest_batch SET state = 'done', processed_at = now(), lease_until = NULL WHERE id = \(batch.id)
+            """, logger: logger)
+    }
+
+    /// The most recent dead letters, newest first.
+    public func deadLetters(limit: Int) async throws -> [JSONValue] {
+        let rows = try await client.query(
+            """
+            SELECT id, batch_id, stage, reason, type_name, message, recorded_at FROM ingest_dead_letter
+             ORDER BY id DESC LIMIT \(Int64(limit))
+            """, logger: logger)
+        var letters: [JSONValue] = []
+        for try await (id, batchId, stage, reason, typeName, message, recordedAt)
+            in rows.decode((Int64, Int64, String, String, String?, String?, Date).self) {
+            var letter: JSONObject = ["id": .number(String(id)), "batch": .number(String(batchId)),
+                                      "stage": .string(stage), "reason": .string(reason)]
+            letter["typeName"] = typeName.map(JSONValue.string)
+            letter["message"] = message.flatMap { try? JSONReader.parse($0) }
+            letter["recorded"] = .string(FHIRInstant(date: recordedAt).fhirString)
+            letters.append(.object(letter))
+        }
+        return letters
+    }
+}
+
+/// A message, or a group of measurements, that could not become an Observation.
+public struct DeadLetter: Sendable {
+    public enum Stage: String, Sendable { case normalize, identity, observation }
+    public let stage: Stage
+    public let reason: String
+    public let typeName: String?
+    public let message: JSONValue?
+}
+
+/// Why ingestion could not proceed at all (as opposed to one message failing).
+public enum IngestError: Error, Sendable, CustomStringConvertible {
+    case storage(String)
+
+    public var description: String {
+        switch self {
+        case .storage(let reason): "ingest storage: \(reason)"
+        }
+    }
+}

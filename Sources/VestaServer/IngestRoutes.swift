@@ -1,0 +1,71 @@
+import DeviceIngest
+import FHIRCore
+import Hummingbird
+
+/// `POST /ingest` (one JSON message, a JSON array of messages, or NDJSON): the batch is
+/// committed in PostgreSQL, then 202; with `?wait=true` it is processed before answering and the
+/// answer lists the Observations written. `GET /ingest/errors` lists dead letters.
+struct IngestRoutes: Sendable {
+    let pipeline: IngestPipeline?
+    let maxBodySize: Int
+
+    func register<Context: RequestContext>(on router: Router<Context>) {
+        router.post("ingest") { request, _ -> Response in
+            let pipeline = try requirePipeline()
+            let messages = try await Self.messages(request, limit: maxBodySize)
+            let batch = try await pipeline.buffer.append(messages)
+            var answer: JSONObject = ["batch": .number(String(batch)), "messages": .number(String(messages.count))]
+            guard request.uri.queryParameters.get("wait") == "true" else {
+                return FHIRResponses.json(.object(answer), status: .accepted, pretty: false)
+            }
+            // A worker may have claimed it already; then it is answered as accepted.
+            if let report = try await pipeline.processNext(id: batch) {
+                answer["result"] = report.json
+                return FHIRResponses.json(.object(answer), status: .ok, pretty: ResponseOptions(request).pretty)
+            }
+            return FHIRResponses.json(.object(answer), status: .accepted, pretty: false)
+        }
+        router.get("ingest/errors") { request, _ -> Response in
+            let pipeline = try requirePipeline()
+            let limit = try RequestParsing.count(request, default: 100, maximum: 1000)
+            let letters = try await pipeline.buffer.deadLetters(limit: limit)
+            return FHIRResponses.json(["errors": .array(letters)], pretty: ResponseOptions(request).pretty)
+        }
+    }
+
+    private func requirePipeline() throws -> IngestPipeline {
+        guard let pipeline else {
+            throw FHIRError(.serviceUnavailable, .notSupported,
+                            "device ingestion needs mappings: start vesta with --mappings-dir (devicecontent.json, fhirmapping.json)")
+        }
+        return pipeline
+    }
+
+    /// The messages of a body: a JSON object, a JSON array of objects, or NDJSON (one per line).
+    static func messages(_ request: Request, limit: Int) async throws -> [JSONValue] {
+        let buffer: ByteBuffer
+        do {
+            buffer = try await request.body.collect(upTo: limit)
+        } catch let error as any HTTPResponseError where error.status == .contentTooLarge {
+            throw FHIRError(.contentTooLarge, .tooLong, "The request body is larger than \(limit) bytes")
+        }
+        let bytes = Array(buffer.readableBytesView)
+        if let whole = try? JSONReader.parse(bytes) {
+            if let array = whole.arrayValue { return array }
+            return [whole]
+        }
+        var messages: [JSONValue] = []
+        for (index, line) in bytes.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false).enumerated() {
+            guard line.contains(where: { $0 != UInt8(ascii: " ") && $0 != UInt8(ascii: "\r") && $0 != UInt8(ascii: "\t") }) else {
+                continue
+            }
+            do {
+                messages.append(try JSONReader.parse(Array(line)))
+            } catch {
+                throw FHIRError(.badRequest, .structure, "Line \(index + 1) is not JSON: \(error)")
+            }
+        }
+        guard !messages.isEmpty else { throw FHIRError.badRequest("The body holds no device message") }
+        return messages
+    }
+}

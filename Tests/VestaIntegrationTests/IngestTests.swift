@@ -1,0 +1,104 @@
+import FHIRCore
+import Foundation
+import Hummingbird
+import Testing
+
+/// POST /ingest through to stored Observations, with the ready vesta-bench-vitals mappings.
+@Suite struct IngestTests {
+    /// A Device (looked up by identifier) linked to a Patient; returns the device identifier.
+    private func registerDevice(_ client: FHIRTestClient) async throws -> (device: String, patient: String) {
+        let device = uniqueId("dev")
+        let patient = uniqueId("pat")
+        let body: JSONValue = ["resourceType": "Device", "id": .string(device), "status": "active",
+                               "identifier": [["system": "http://devices.example.org/serial", "value": .string(device)]],
+                               "patient": ["reference": .string("Patient/\(patient)")]]
+        #expect(try await client.send(.put, "/fhir/Device/\(device)", json: body).status == .created)
+        return (device, patient)
+    }
+
+    private func heartRate(_ device: String, _ time: String, _ value: Int) -> String {
+        #"{"deviceId":"\#(device)","measurementTime":"\#(time)","type":"8867-4","value":\#(value)}"#
+    }
+
+    private func outcomes(_ response: FHIRTestResponse) -> [String: String] {
+        var result: [String: String] = [:]
+        for item in response.object["result"]?["observations"]?.arrayValue ?? [] {
+            if let reference = item["reference"]?.stringValue, let outcome = item["outcome"]?.stringValue { result[reference] = outcome }
+        }
+        return result
+    }
+
+    @Test func messagesBecomeObservationsAndRedeliveryChangesNothing() async throws {
+        let client = try await FHIRTestClient.make()
+        let (device, patient) = try await registerDevice(client)
+        let batch = "[\(heartRate(device, "2026-01-01T10:00:00Z", 70)),\(heartRate(device, "2026-01-01T10:00:10Z", 74)),"
+            + #"{"deviceId":"\#(device)","measurementTime":"2026-01-01T10:00:00Z","type":"8310-5","value":37.2}]"#
+        let first = try await client.send(.post, "/ingest?wait=true", body: batch)
+        #expect(first.status == .ok, "\(first.text)")
+        let created = outcomes(first)
+        #expect(created.count == 2)
+        #expect(created.values.allSatisfy { $0 == "created" })
+
+        let references = created.keys.sorted()
+        var sampled: JSONObject?
+        for reference in references {
+            let read = try await client.send(.get, "/fhir/\(reference)")
+            #expect(read.status == .ok)
+            #expect(read.object["device"]?["reference"] == .string("Device/\(device)"))
+            #expect(read.object["subject"]?["reference"] == .string("Patient/\(patient)"))
+            if read.object["valueSampledData"] != nil { sampled = read.object }
+        }
+        let data = try #require(sampled?["valueSampledData"]?["data"]?.stringValue)
+        #expect(data.hasPrefix("70 E 74"), "5 s slots from the top of the hour: \(data)")
+
+        let again = try await client.send(.post, "/ingest?wait=true", body: batch)
+        #expect(outcomes(again).values.allSatisfy { $0 == "unchanged" })
+        for reference in references {
+            #expect(try await client.send(.get, "/fhir/\(reference)").headers[.eTag] == "W/\"1\"")
+        }
+
+        // A late reading in the same hour merges into the same Observation.
+        let late = try await client.send(.post, "/ingest?wait=true", body: heartRate(device, "2026-01-01T10:00:05Z", 72))
+        let merged = outcomes(late)
+        #expect(merged.count == 1)
+        #expect(merged.values.first == "updated")
+        let reference = try #require(merged.keys.first)
+        let read = try await client.send(.get, "/fhir/\(reference)")
+        #expect(read.object["valueSampledData"]?["data"]?.stringValue?.hasPrefix("70 72 74") == true)
+        #expect(read.object["status"] == "amended")
+        #expect(read.headers[.eTag] == "W/\"2\"")
+    }
+
+    @Test func unknownDevicesAndBadMessagesBecomeDeadLetters() async throws {
+        let client = try await FHIRTestClient.make()
+        let stranger = uniqueId("unknown")
+        let response = try await client.send(.post, "/ingest?wait=true", body: heartRate(stranger, "2026-01-01T10:00:00Z", 70))
+        #expect(response.status == .ok)
+        #expect(response.object["result"]?["failed"] == 1)
+        let errors = try await client.send(.get, "/ingest/errors?_count=1000")
+        let letters = errors.object["errors"]?.arrayValue ?? []
+        #expect(letters.contains { $0["stage"] == "identity" && ($0["reason"]?.stringValue?.contains(stranger) ?? false) })
+
+        let (device, _) = try await registerDevice(client)
+        let badTime = #"{"deviceId":"\#(device)","measurementTime":"yesterday","type":"8867-4","value":70}"#
+        let failed = try await client.send(.post, "/ingest?wait=true", body: badTime)
+        #expect(failed.object["result"]?["errors"]?[0]?["stage"] == "normalize")
+    }
+
+    @Test func ndjsonIsAcceptedAndABadLineIsNamed() async throws {
+        let client = try await FHIRTestClient.make()
+        let (device, _) = try await registerDevice(client)
+        let ndjson = heartRate(device, "2026-02-01T10:00:00Z", 60) + "\n" + heartRate(device, "2026-02-01T10:00:05Z", 61) + "\n"
+        let accepted = try await client.send(.post, "/ingest", body: ndjson)
+        #expect(accepted.status == .accepted)
+        #expect(accepted.object["messages"] == 2)
+        let batch = try #require(accepted.object["batch"]?.numberLexeme.flatMap { Int64($0) })
+        let report = try #require(try await client.ingest.processNext(id: batch))
+        #expect(report.observations.count == 1)
+        #expect(try await client.ingest.processNext(id: batch) == nil, "a processed batch is not claimed again")
+
+        let broken = try await client.send(.post, "/ingest", body: heartRate(device, "2026-02-01T10:00:00Z", 60) + "\n{oops\n")
+        #expect(broken.status == .badRequest)
+        #expect(broken.diagnostics.contains("Line 2"))
+    }
+}
