@@ -46,7 +46,8 @@ def patient(index: int, rng: random.Random) -> dict:
 def device(index: int) -> dict:
     return {
         "resourceType": "Device", "id": f"bench-d{index}", "status": "active",
-        "identifier": [{"system": "http://devices.example.org/serial", "value": f"SN-{index:06d}"}],
+        "identifier": [{"system": "http://devices.example.org/serial", "value": f"SN-{index:06d}"},
+                       {"system": "http://devices.example.org/id", "value": f"bench-d{index}"}],
         "deviceName": [{"name": f"Vitals monitor {index}", "type": "model-name"}],
         "patient": {"reference": f"Patient/bench-p{index}"},
     }
@@ -106,14 +107,19 @@ def main() -> None:
             patients.write(json.dumps(patient(index, rng), ensure_ascii=False) + "\n")
             devices.write(json.dumps(device(index)) + "\n")
 
-    bundle_entries = []
+    bundle_entries, message_batch = [], []
     with open(args.out / "observations.ndjson", "w") as observations, \
             open(args.out / "device-messages.ndjson", "w") as messages, \
+            open(args.out / "device-message-batches.ndjson", "w") as message_batches, \
             open(args.out / "bundles.ndjson", "w") as bundles:
         for number in range(args.observations):
             resource = observation(number, args.patients, start, rng)
             observations.write(json.dumps(resource) + "\n")
             messages.write(json.dumps(device_message(resource)) + "\n")
+            message_batch.append(device_message(resource))
+            if len(message_batch) == args.bundle_size:
+                message_batches.write(json.dumps(message_batch) + "\n")
+                message_batch = []
             bundle_entries.append({"fullUrl": f"urn:uuid:{rng.getrandbits(128):032x}", "resource": resource,
                                    "request": {"method": "POST", "url": "Observation"}})
             if len(bundle_entries) == args.bundle_size:

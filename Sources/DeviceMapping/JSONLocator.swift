@@ -2,14 +2,16 @@
 ///
 /// FHIRCore's reader does not expose positions, so this scans the raw bytes once more. It runs
 /// only on documents the reader has already accepted, and stays total on anything else.
-struct JSONLocator {
+/// Public so that other mapping modules (FHIRMapping) locate their errors the same way.
+public struct JSONLocator: Sendable {
     /// Start offsets of values and of member names, by pointer (`""` is the root value).
     private var valueOffsets: [String: Int] = [:]
     private var keyOffsets: [String: Int] = [:]
     private let bytes: [UInt8]
     private var position = 0
 
-    init(bytes: [UInt8]) {
+    /// Scans `bytes`, a UTF-8 JSON document (a leading BOM is skipped).
+    public init(bytes: [UInt8]) {
         self.bytes = bytes
         if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { position = 3 }
         skipWhitespace()
@@ -17,7 +19,7 @@ struct JSONLocator {
     }
 
     /// The location of the value at `pointer`, falling back to its nearest located ancestor.
-    func location(of pointer: JSONPointer) -> TextLocation {
+    public func location(of pointer: JSONPointer) -> TextLocation {
         var candidate = pointer
         while true {
             if let offset = valueOffsets[candidate.text] { return TextLocation(offset: offset, in: bytes) }
@@ -27,7 +29,7 @@ struct JSONLocator {
     }
 
     /// The location of the member name that `pointer` ends with, else of its value.
-    func keyLocation(of pointer: JSONPointer) -> TextLocation {
+    public func keyLocation(of pointer: JSONPointer) -> TextLocation {
         guard let offset = keyOffsets[pointer.text] else { return location(of: pointer) }
         return TextLocation(offset: offset, in: bytes)
     }
@@ -147,12 +149,15 @@ public struct JSONPointer: Sendable, Hashable, CustomStringConvertible {
     /// The escaped pointer text, e.g. `/template/0/template/values/1`; `""` is the root.
     public let text: String
 
+    /// The pointer to the whole document.
     public static let root = JSONPointer(text: "")
 
     init(text: String) { self.text = text }
 
-    func appending(_ key: String) -> JSONPointer { JSONPointer(text: text + "/" + Self.escape(key)) }
-    func appending(_ index: Int) -> JSONPointer { JSONPointer(text: text + "/" + String(index)) }
+    /// The pointer to member `key` of the object this pointer refers to (`~` and `/` escaped).
+    public func appending(_ key: String) -> JSONPointer { JSONPointer(text: text + "/" + Self.escape(key)) }
+    /// The pointer to element `index` of the array this pointer refers to.
+    public func appending(_ index: Int) -> JSONPointer { JSONPointer(text: text + "/" + String(index)) }
 
     var parent: JSONPointer? {
         guard let slash = text.lastIndex(of: "/") else { return nil }

@@ -9,7 +9,7 @@ public struct TextLocation: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// The location of byte `offset` in UTF-8 `bytes` (an offset past the end is clamped).
-    init(offset: Int, in bytes: [UInt8]) {
+    public init(offset: Int, in bytes: [UInt8]) {
         var line = 1
         var column = 1
         for byte in bytes[..<min(max(offset, 0), bytes.count)] {

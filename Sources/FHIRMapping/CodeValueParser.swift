@@ -1,9 +1,10 @@
-import Foundation
+import DeviceMapping
 import FHIRCore
+import Foundation
 
 /// Reads the body of one `CodeValueFhir` template and its value types (SPEC §3.1).
 enum CodeValueParser {
-    static func parse(_ fields: inout MemberReader, _ context: MappingContext) -> CodeValueFHIRTemplate? {
+    static func parse(_ fields: inout ObjectReader, _ context: MappingContext) -> CodeValueFHIRTemplate? {
         let owner = fields.pointer
         let typeMember = fields.take("typeName")
         var typeName: String?
@@ -45,7 +46,7 @@ enum CodeValueParser {
     }
 
     /// `periodInterval`: absent means Single; a number or the OSS enum name.
-    private static func periodInterval(_ member: (pointer: String, value: JSONValue)?, _ context: MappingContext) -> PeriodInterval? {
+    private static func periodInterval(_ member: Member?, _ context: MappingContext) -> PeriodInterval? {
         guard let member else { return .single }
         switch member.value {
         case .number(let lexeme):
@@ -63,7 +64,7 @@ enum CodeValueParser {
     }
 
     /// A `codes` array of `{code, system, display}`; `nil` when absent or invalid.
-    private static func codes(_ member: (pointer: String, value: JSONValue)?, _ context: MappingContext) -> [FHIRCodeTemplate]? {
+    private static func codes(_ member: Member?, _ context: MappingContext) -> [FHIRCodeTemplate]? {
         guard let items = context.array(member, "codes") else { return nil }
         let codes = items.compactMap { item in
             context.object(item.value, at: item.pointer) { reader -> FHIRCodeTemplate? in
@@ -77,7 +78,7 @@ enum CodeValueParser {
     }
 
     /// A value-type object, discriminated by `valueType` (SPEC §3.1).
-    private static func valueTemplate(_ value: JSONValue, at pointer: String, _ context: MappingContext) -> FHIRValueTemplate? {
+    private static func valueTemplate(_ value: JSONValue, at pointer: JSONPointer, _ context: MappingContext) -> FHIRValueTemplate? {
         context.object(value, at: pointer) { reader -> FHIRValueTemplate? in
             let typeMember = reader.take("valueType")
             let name = context.requiredString(reader.take("valueName"), "valueName", owner: pointer)
@@ -113,7 +114,7 @@ enum CodeValueParser {
 
     /// `defaultPeriod`: a positive number of milliseconds, whole in 100 ns ticks.
     private static func defaultPeriod(
-        _ member: (pointer: String, value: JSONValue)?, owner: String, _ context: MappingContext
+        _ member: Member?, owner: JSONPointer, _ context: MappingContext
     ) -> (lexeme: String, ticks: Int64)? {
         guard let member else {
             context.report(.missingProperty("defaultPeriod"), at: owner)

@@ -11,13 +11,13 @@ enum FHIRMappingParser {
             let suffix = " at line \(error.line), column \(error.column)"
             let reason = error.description.hasSuffix(suffix) ? String(error.description.dropLast(suffix.count)) : error.description
             throw FHIRMappingErrors([FHIRMappingError(
-                kind: .invalidJSON(reason), location: SourcePositions.location(error.offset, in: bytes), pointer: "")])
+                kind: .invalidJSON(reason), location: TextLocation(offset: error.offset, in: bytes), pointer: "")])
         }
-        let context = MappingContext(positions: SourcePositions(bytes: bytes))
+        let context = MappingContext(locator: JSONLocator(bytes: bytes))
         let located = collection(root, context) ?? []
         var seen: Set<String> = []
         for (pointer, template) in located where !seen.insert(template.typeName.lowercased()).inserted {
-            context.report(.duplicateTypeName(template.typeName), at: pointer + "/template/typeName")
+            context.report(.duplicateTypeName(template.typeName), at: pointer.appending("template").appending("typeName"))
         }
         guard context.errors.isEmpty else {
             throw FHIRMappingErrors(context.errors.sorted {
@@ -27,31 +27,31 @@ enum FHIRMappingParser {
         return located.map(\.template)
     }
 
-    private static func collection(_ root: JSONValue, _ context: MappingContext) -> [(pointer: String, template: CodeValueFHIRTemplate)]? {
+    private static func collection(_ root: JSONValue, _ context: MappingContext) -> [(pointer: JSONPointer, template: CodeValueFHIRTemplate)]? {
         guard case .object(let object) = root else {
-            context.report(.notACollection(actual: nil), at: "")
+            context.report(.notACollection(actual: nil), at: .root)
             return nil
         }
-        var reader = MemberReader(object, at: "")
+        var reader = ObjectReader(object, at: .root)
         let type = reader.take("templateType")
         guard let name = type?.value.stringValue, ["collectionfhir", "collectionfhirtemplate"].contains(name.lowercased()) else {
-            context.report(.notACollection(actual: type.map { $0.value.stringValue ?? JSONWriter.string($0.value) }), at: type?.pointer ?? "")
+            context.report(.notACollection(actual: type.map { $0.value.stringValue ?? JSONWriter.string($0.value) }), at: type?.pointer ?? .root)
             return nil
         }
         let list = reader.take("template")
         guard let list else {
-            context.report(.missingProperty("template"), at: "")
+            context.report(.missingProperty("template"), at: .root)
             return nil
         }
-        var templates: [(pointer: String, template: CodeValueFHIRTemplate)] = []
+        var templates: [(pointer: JSONPointer, template: CodeValueFHIRTemplate)] = []
         for entry in context.array(list, "template") ?? [] {
             if let template = member(entry.value, at: entry.pointer, context) { templates.append((entry.pointer, template)) }
         }
-        context.report(reader.memberErrors(context))
+        context.reportMemberErrors(of: reader)
         return templates
     }
 
-    private static func member(_ entry: JSONValue, at pointer: String, _ context: MappingContext) -> CodeValueFHIRTemplate? {
+    private static func member(_ entry: JSONValue, at pointer: JSONPointer, _ context: MappingContext) -> CodeValueFHIRTemplate? {
         context.object(entry, at: pointer) { reader in
             let type = reader.take("templateType")
             let body = reader.take("template")

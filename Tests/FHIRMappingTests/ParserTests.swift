@@ -41,6 +41,26 @@ import Testing
         #expect(found.first?.0 == 3)
     }
 
+    /// Member names with JSON escapes, `~`, `/` and non-ASCII text are pointed to (RFC 6901
+    /// escaped) and located at their name, as in DeviceMapping.
+    @Test func unknownMembersWithEscapedNamesAreLocatedAtTheirName() throws {
+        let text = #"""
+        {"templateType":"CollectionFhir","template":[
+          {"templateType":"CodeValueFhir","template":{"typeName":"t","codes":[],
+            "é\u0041~/x":1,"TYPENAME":"u"}}]}
+        """#
+        do {
+            _ = try FHIRMapping.parse(text)
+            Issue.record("expected errors")
+        } catch {
+            let found = error.errors.map { [String($0.location.line), String($0.location.column), $0.pointer, $0.message] }
+            #expect(found == [
+                ["3", "5", "/template/0/template/éA~0~1x", "Could not find member 'éA~/x' on the template."],
+                ["3", "20", "/template/0/template/TYPENAME", "Property 'TYPENAME' is given more than once."],
+            ])
+        }
+    }
+
     @Test func wrongRootType() {
         let found = errors(#"{"templateType": "CollectionContent", "template": []}"#)
         #expect(found.map(\.2) == ["Expected TemplateType value CollectionFhirTemplate, actual CollectionContent."])

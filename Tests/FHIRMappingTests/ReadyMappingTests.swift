@@ -17,7 +17,7 @@ import Testing
     }()
 
     @Test func fhirMappingsArePresent() {
-        #expect(Self.directories == ["json-path-basic"])
+        #expect(Self.directories == ["json-path-basic", "vesta-bench-vitals"])
     }
 
     static func read(_ url: URL) throws -> [UInt8] { Array(try Data(contentsOf: url)) }
