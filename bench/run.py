@@ -259,25 +259,38 @@ def measure(server: Server, workdir: pathlib.Path, data: pathlib.Path, seconds: 
     step("update_observation_c16", lambda: wrk(server, "put.lua", [workdir / "updates.ndjson", "/fhir/Observation"], 16, seconds))
     step("raw_insert_multirow100_c16", lambda: pgbench(server, workdir, "insert100", insert_many, 16, seconds, 100))
     step("raw_copy", lambda: copy_baseline(server, workdir, sample_body))
-    step("ingest_messages_c16", lambda: ingest(server, data, seconds))
+    step("ingest_messages_c16", lambda: ingest(server, data))
     server.sql("DROP TABLE bench_raw")
     return results
 
 
-def ingest(server: Server, data: pathlib.Path, seconds: int) -> dict:
-    """POSTs of 100 device messages (hourly SampledData and single-reading Quantity mappings):
-    messages accepted durably per second, then end to end until the workers drained the buffer."""
-    before = int(server.sql("SELECT coalesce(sum(message_count), 0) FROM ingest_batch"))
+def ingest(server: Server, data: pathlib.Path, batches: int = 100) -> dict:
+    """POSTs `batches` requests of 100 device messages at 16 connections (hourly SampledData and
+    single-reading Quantity mappings): messages accepted durably per second, then messages turned
+    into Observations per second until the workers drained the buffer."""
+    count = "SELECT count(*), coalesce(sum(message_count), 0) FROM ingest_batch"
+    before_batches, before_messages = map(int, server.sql(count).split("|"))
+    command = ["wrk", "-t2", "-c16", "-d10h", "--timeout", "10s", "-s", str(BENCH / "lua" / "post.lua"),
+               f"http://127.0.0.1:{server.port}", "--", str(data / "device-message-batches.ndjson"), "/ingest",
+               str(batches // 2)]
+    sampler = RSSSampler(server)
     started = time.monotonic()
-    accepted = wrk(server, "post.lua", [data / "device-message-batches.ndjson", "/ingest"], 16, seconds)
+    loader = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    while int(server.sql(count).split("|")[0]) - before_batches < batches and loader.poll() is None:
+        time.sleep(0.05)
+    loader.send_signal(signal.SIGINT)
+    output = loader.communicate(timeout=60)[0]
+    accepted_seconds = time.monotonic() - started
     while int(server.sql("SELECT count(*) FROM ingest_batch WHERE state = 'pending'")) > 0:
-        time.sleep(0.5)
-    drained = time.monotonic() - started
-    messages = int(server.sql("SELECT coalesce(sum(message_count), 0) FROM ingest_batch")) - before
-    failed = int(server.sql("SELECT count(*) FROM ingest_dead_letter"))
-    return {"rps": round(accepted["rps"] * 100, 1), "p50_ms": accepted["p50_ms"], "p95_ms": accepted["p95_ms"],
-            "p99_ms": accepted["p99_ms"], "server_rss_mb": accepted["server_rss_mb"], "errors": accepted["errors"],
-            "end_to_end_messages_per_s": round(messages / drained, 1), "messages": messages, "dead_letters": failed}
+        time.sleep(0.2)
+    drained_seconds = time.monotonic() - started
+    rss = sampler.stop()
+    messages = int(server.sql(count).split("|")[1]) - before_messages
+    report = json.loads(next(line for line in output.splitlines() if line.startswith("BENCH_JSON "))[len("BENCH_JSON "):])
+    return {"rps": round(messages / accepted_seconds, 1), "p50_ms": report["p50_ms"], "p95_ms": report["p95_ms"],
+            "p99_ms": report["p99_ms"], "server_rss_mb": rss, "errors": report["errors"], "messages": messages,
+            "end_to_end_messages_per_s": round(messages / drained_seconds, 1),
+            "dead_letters": int(server.sql("SELECT count(*) FROM ingest_dead_letter"))}
 
 
 def copy_baseline(server: Server, workdir: pathlib.Path, body: str, rows: int = 100_000) -> dict:
