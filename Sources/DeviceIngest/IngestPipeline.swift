@@ -71,32 +71,70 @@ public struct IngestPipeline: Sendable {
         }
         report.measurements = measurements.count
         let issued = FHIRInstant.now()
+        var mapped: [(group: MeasurementGroup, template: CodeValueFHIRTemplate)] = []
         for group in MeasurementGroup.groups(measurements) {
-            guard let template = fhirMapping.template(for: group.type) else {
-                report.unmapped += group.measurements.count
-                continue
-            }
-            let resolved: ResolvedIdentities
-            do {
-                resolved = try await identities.resolve(deviceId: group.deviceId)
-            } catch let failure as IdentityResolver.Failure {
-                report.deadLetters.append(DeadLetter(stage: .identity, reason: failure.description, typeName: group.type,
-                                                     message: .array(group.measurements.map(\.jsonValue))))
-                continue
-            }
-            do {
-                for observationGroup in try ObservationGroup.split(group, by: template.periodInterval) {
-                    let written = try await writer.write(observationGroup, template: template, identities: resolved, issued: issued)
-                    report.observations.append(("Observation/\(written.id)", written.outcome.rawValue))
-                }
-            } catch let error as ObservationError {
-                report.deadLetters.append(DeadLetter(stage: .observation, reason: "\(error)", typeName: group.type,
-                                                     message: .array(group.measurements.map(\.jsonValue))))
-            } catch let error as ObservationWriter.Invalid {
-                report.deadLetters.append(DeadLetter(stage: .observation, reason: error.description, typeName: group.type,
-                                                     message: .array(group.measurements.map(\.jsonValue))))
+            if let template = fhirMapping.template(for: group.type) {
+                mapped.append((group, template))
+            } else {
+                report.unmapped += group.measurements.count  // a metric, not an error
             }
         }
+        // Groups are independent and wait on PostgreSQL, so a few run at once; the writer merges
+        // when two of them touch the same Observation.
+        var outcomes: [GroupOutcome] = []
+        try await withThrowingTaskGroup(of: GroupOutcome.self) { tasks in
+            var next = mapped.makeIterator()
+            for _ in 0..<Self.concurrentGroups {
+                guard let item = next.next() else { break }
+                tasks.addTask { try await write(item.group, template: item.template, issued: issued) }
+            }
+            while let outcome = try await tasks.next() {
+                outcomes.append(outcome)
+                if let item = next.next() {
+                    tasks.addTask { try await write(item.group, template: item.template, issued: issued) }
+                }
+            }
+        }
+        for outcome in outcomes {
+            report.observations += outcome.observations
+            report.deadLetters += outcome.deadLetters
+        }
         return report
+    }
+
+    /// How many measurement groups of one batch are written at the same time.
+    static let concurrentGroups = 8
+
+    /// What writing one measurement group produced.
+    struct GroupOutcome: Sendable {
+        var observations: [(reference: String, outcome: String)] = []
+        var deadLetters: [DeadLetter] = []
+    }
+
+    /// Resolves the group's identity and creates or merges its Observations; failures become dead letters.
+    private func write(_ group: MeasurementGroup, template: CodeValueFHIRTemplate, issued: FHIRInstant) async throws -> GroupOutcome {
+        var outcome = GroupOutcome()
+        func deadLetter(_ stage: DeadLetter.Stage, _ reason: String) {
+            outcome.deadLetters.append(DeadLetter(stage: stage, reason: reason, typeName: group.type,
+                                                  message: .array(group.measurements.map(\.jsonValue))))
+        }
+        let resolved: ResolvedIdentities
+        do {
+            resolved = try await identities.resolve(deviceId: group.deviceId)
+        } catch let failure as IdentityResolver.Failure {
+            deadLetter(.identity, failure.description)
+            return outcome
+        }
+        do {
+            for observationGroup in try ObservationGroup.split(group, by: template.periodInterval) {
+                let written = try await writer.write(observationGroup, template: template, identities: resolved, issued: issued)
+                outcome.observations.append(("Observation/\(written.id)", written.outcome.rawValue))
+            }
+        } catch let error as ObservationError {
+            deadLetter(.observation, "\(error)")
+        } catch let error as ObservationWriter.Invalid {
+            deadLetter(.observation, error.description)
+        }
+        return outcome
     }
 }
