@@ -55,10 +55,11 @@ public struct EmbeddedPostgres: Sendable {
         try await run(binaries.pgCtl, [
             "start", "-D", clusterDirectory.path, "-w", "-t", "60", "-l", logFile.path, "-o", options,
         ])
-        try await run(binaries.psql, [
+        let existing = try await run(binaries.psql, [
             "-h", socketDirectory.path, "-p", "\(port)", "-U", userName, "-d", "postgres", "-v", "ON_ERROR_STOP=1",
             "-qAtc", "SELECT 1 FROM pg_database WHERE datname = '\(databaseName)'",
-        ]).isEmpty ? try await createDatabase() : ()
+        ])
+        if existing.isEmpty { try await createDatabase() }
         logger.info("PostgreSQL started", metadata: ["socket": "\(socketPath)"])
     }
 
@@ -113,7 +114,7 @@ public struct EmbeddedPostgres: Sendable {
                 try PostgresBinaries.runBlocking(
                     URL(fileURLWithPath: "/bin/chown"), ["-R", owner, clusterDirectory.path, socketDirectory.path], asUser: nil)
                 if !fileManager.fileExists(atPath: logFile.path) {
-                    fileManager.createFile(atPath: logFile.path, contents: nil)
+                    _ = fileManager.createFile(atPath: logFile.path, contents: nil)
                 }
                 try PostgresBinaries.runBlocking(URL(fileURLWithPath: "/bin/chown"), [owner, logFile.path], asUser: nil)
                 do {

@@ -43,13 +43,7 @@ struct IngestRoutes: Sendable {
 
     /// The messages of a body: a JSON object, a JSON array of objects, or NDJSON (one per line).
     static func messages(_ request: Request, limit: Int) async throws -> [JSONValue] {
-        let buffer: ByteBuffer
-        do {
-            buffer = try await request.body.collect(upTo: limit)
-        } catch let error as any HTTPResponseError where error.status == .contentTooLarge {
-            throw FHIRError(.contentTooLarge, .tooLong, "The request body is larger than \(limit) bytes")
-        }
-        let bytes = Array(buffer.readableBytesView)
+        let bytes = try await RequestParsing.body(request, limit: limit)
         if let whole = try? JSONReader.parse(bytes) {
             if let array = whole.arrayValue { return array }
             return [whole]

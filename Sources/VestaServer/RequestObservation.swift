@@ -15,15 +15,22 @@ public struct RequestMetrics: Sendable {
         self.registry = registry
     }
 
+    /// `vesta_http_requests_total`
+    private static var requests: MetricNameDescriptor {
+        MetricNameDescriptor(namespace: "vesta", subsystem: "http", metricName: "requests", unitName: "total",
+                             helpText: "HTTP requests by FHIR interaction and response status")
+    }
+    /// `vesta_http_request_duration_seconds`
+    private static var latency: MetricNameDescriptor {
+        MetricNameDescriptor(namespace: "vesta", subsystem: "http", metricName: "request_duration", unitName: "seconds",
+                             helpText: "HTTP request latency by FHIR interaction")
+    }
+
     func record(interaction: String, status: Int, duration: Duration) {
-        registry.makeCounter(
-            name: "vesta_http_requests_total", labels: [("interaction", interaction), ("status", String(status))],
-            help: "HTTP requests by FHIR interaction and response status"
-        ).increment()
-        registry.makeDurationHistogram(
-            name: "vesta_http_request_duration_seconds", labels: [("interaction", interaction)], buckets: Self.buckets,
-            help: "HTTP request latency by FHIR interaction"
-        ).record(duration)
+        registry.makeCounter(descriptor: Self.requests, labels: [("interaction", interaction), ("status", String(status))])
+            .increment()
+        registry.makeDurationHistogram(descriptor: Self.latency, labels: [("interaction", interaction)], buckets: Self.buckets)
+            .record(duration)
     }
 
     /// The exposition text of every metric.
@@ -48,9 +55,14 @@ struct RequestObservationMiddleware<Context: RequestContext>: RouterMiddleware {
         metrics.record(interaction: interaction, status: response.status.code, duration: elapsed)
         context.logger.info("request", metadata: [
             "method": "\(request.method)", "route": "\(route)", "interaction": "\(interaction)",
-            "status": "\(response.status.code)", "ms": "\(Double(elapsed.components.attoseconds / 1_000_000_000_000) / 1000 + Double(elapsed.components.seconds) * 1000)",
+            "status": "\(response.status.code)", "ms": "\(Self.milliseconds(elapsed))",
         ])
         return response
+    }
+
+    private static func milliseconds(_ duration: Duration) -> Double {
+        let (seconds, attoseconds) = duration.components
+        return Double(seconds) * 1000 + Double(attoseconds) / 1e15
     }
 }
 

@@ -16,19 +16,21 @@ enum RequestParsing {
 
     /// Collects at most `limit` bytes and parses them as JSON (a resource or a JSON Patch array).
     static func jsonValue(_ request: Request, limit: Int) async throws -> JSONValue {
-        let buffer: ByteBuffer
+        let bytes = try await body(request, limit: limit)
+        guard !bytes.isEmpty else { throw FHIRError.badRequest("The request has no body; JSON was expected") }
         do {
-            buffer = try await request.body.collect(upTo: limit)
-        } catch let error as any HTTPResponseError where error.status == .contentTooLarge {
-            throw FHIRError(.contentTooLarge, .tooLong, "The request body is larger than \(limit) bytes")
-        }
-        guard buffer.readableBytes > 0 else { throw FHIRError.badRequest("The request has no body; JSON was expected") }
-        do {
-            return try buffer.withUnsafeReadableBytes { raw throws(JSONSyntaxError) in
-                try JSONReader.parse(bytes: UnsafeBufferPointer(start: raw.baseAddress?.assumingMemoryBound(to: UInt8.self), count: raw.count))
-            }
+            return try JSONReader.parse(bytes)
         } catch {
             throw FHIRError(.badRequest, .structure, "The body is not valid JSON: \(error)")
+        }
+    }
+
+    /// The request body, at most `limit` bytes (larger → 413 with an OperationOutcome).
+    static func body(_ request: Request, limit: Int) async throws -> [UInt8] {
+        do {
+            return Array(try await request.body.collect(upTo: limit).readableBytesView)
+        } catch let error as any HTTPResponseError where error.status == .contentTooLarge {
+            throw FHIRError(.contentTooLarge, .tooLong, "The request body is larger than \(limit) bytes")
         }
     }
 

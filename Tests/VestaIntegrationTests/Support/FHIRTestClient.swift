@@ -39,30 +39,30 @@ struct FHIRTestClient: Sendable {
 
     static func make(maxBodySize: Int = 16 << 20) async throws -> FHIRTestClient {
         let environment = try await TestDatabase.shared.start()
+        let folder = ProjectPaths.root.appendingPathComponent("mappings/vesta-bench-vitals")
+        let device = try DeviceMapping.parse(Array(try Data(contentsOf: folder.appendingPathComponent("devicecontent.json"))))
+        let fhir = try FHIRMapping.parse(Array(try Data(contentsOf: folder.appendingPathComponent("fhirmapping.json"))))
+        let store = ResourceStore(client: environment.client, resourceTypes: environment.definitions.resourceTypes,
+                                  logger: environment.logger)
+        let ingest = IngestPipeline(client: environment.client, store: store, definitions: environment.definitions,
+                                    deviceMapping: device, fhirMapping: fhir, logger: environment.logger)
         return FHIRTestClient(environment: environment,
-                              configuration: ServerConfiguration(baseURL: "http://vesta.test/fhir", maxBodySize: maxBodySize))
+                              configuration: ServerConfiguration(baseURL: "http://vesta.test/fhir", maxBodySize: maxBodySize),
+                              ingest: ingest)
     }
 
     var store: ResourceStore {
         ResourceStore(client: environment.client, resourceTypes: environment.definitions.resourceTypes, logger: environment.logger)
     }
 
-    /// Ingestion with the ready mappings of `mappings/vesta-bench-vitals`.
-    var ingest: IngestPipeline {
-        get throws {
-            let folder = ProjectPaths.root.appendingPathComponent("mappings/vesta-bench-vitals")
-            let device = try DeviceMapping.parse(Array(try Data(contentsOf: folder.appendingPathComponent("devicecontent.json"))))
-            let fhir = try FHIRMapping.parse(Array(try Data(contentsOf: folder.appendingPathComponent("fhirmapping.json"))))
-            return IngestPipeline(client: environment.client, store: store, definitions: environment.definitions,
-                                  deviceMapping: device, fhirMapping: fhir, logger: environment.logger)
-        }
-    }
+    /// Ingestion with the ready mappings of `mappings/vesta-bench-vitals`, read once.
+    let ingest: IngestPipeline
 
     func send(_ method: HTTPRequest.Method, _ uri: String, body: String? = nil, bytes: [UInt8]? = nil,
               headers: HTTPFields = [:]) async throws -> FHIRTestResponse {
         let dependencies = VestaServerDependencies(
             client: environment.client, store: store, migrator: environment.migrator,
-            definitions: environment.definitions, metrics: Self.metrics, ingest: try ingest)
+            definitions: environment.definitions, metrics: Self.metrics, ingest: ingest)
         let router = VestaApplication.router(configuration: configuration, dependencies: dependencies, logger: environment.logger)
         var fields = headers
         if body != nil || bytes != nil, fields[.contentType] == nil { fields[.contentType] = "application/fhir+json" }
