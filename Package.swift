@@ -55,11 +55,11 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
-        // PostgreSQL storage: migrations, resources, versions, history, change log.
+        // PostgreSQL storage: migrations, resources, versions, history, change log, search index and queries.
         .target(
             name: "FHIRStore",
             dependencies: [
-                "FHIRCore",
+                "FHIRCore", "FHIRSearch",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -68,7 +68,7 @@ let package = Package(
         .target(
             name: "VestaServer",
             dependencies: [
-                "FHIRCore", "FHIRDefinitions", "FHIRStore", "FHIRMapping", "DeviceIngest",
+                "FHIRCore", "FHIRDefinitions", "FHIRSearch", "FHIRStore", "FHIRMapping", "DeviceIngest",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
@@ -78,8 +78,8 @@ let package = Package(
         .executableTarget(
             name: "vesta",
             dependencies: [
-                "VestaServer", "FHIRStore", "FHIRDefinitions", "EmbeddedPostgres", "FHIRMapping", "DeviceIngest", "DeviceMapping",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "VestaServer", "FHIRStore", "FHIRDefinitions", "FHIRSearch", "EmbeddedPostgres", "FHIRMapping", "DeviceIngest",
+                "DeviceMapping", .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -96,8 +96,8 @@ let package = Package(
         .testTarget(
             name: "VestaIntegrationTests",
             dependencies: [
-                "VestaServer", "FHIRStore", "FHIRDefinitions", "FHIRCore", "EmbeddedPostgres", "DeviceIngest", "DeviceMapping", "FHIRMapping",
-                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                "VestaServer", "FHIRStore", "FHIRDefinitions", "FHIRSearch", "FHIRCore", "EmbeddedPostgres", "DeviceIngest", "DeviceMapping",
+                "FHIRMapping", .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ]

@@ -1,4 +1,5 @@
 import FHIRCore
+import Foundation
 import FHIRPath
 
 /// Computes a resource's search values: every parameter that applies to its type, evaluated
@@ -89,6 +90,22 @@ extension SearchValue {
         case (.token, .token), (.string, .string), (.date, .date), (.number, .number), (.quantity, .quantity),
              (.reference, .reference), (.uri, .uri), (.composite, .composite): true
         default: false
+        }
+    }
+}
+
+extension SearchIndexer {
+    /// The indexer for the definitions under `conformanceDirectory`: the search parameters and
+    /// compartments of `search/`, evaluated over the element model of `structure/elements.json`.
+    public static func load(conformanceDirectory: URL) throws(SearchRegistryError) -> SearchIndexer {
+        let registry = try SearchParameterRegistry(conformanceDirectory: conformanceDirectory)
+        let elements = conformanceDirectory.appendingPathComponent("structure/elements.json")
+        do {
+            return SearchIndexer(registry: registry, model: try FHIRPathModel(structureIndex: try SearchParameterRegistry.readJSON(elements)))
+        } catch let error as FHIRPathModelError {
+            throw .malformed(error.description)
+        } catch {
+            throw error as? SearchRegistryError ?? .malformed("\(error)")
         }
     }
 }

@@ -91,7 +91,7 @@ public struct SearchParameterRegistry: Sendable {
         return list
     }
 
-    private static func readJSON(_ url: URL) throws(SearchRegistryError) -> JSONValue {
+    static func readJSON(_ url: URL) throws(SearchRegistryError) -> JSONValue {
         let data: Data
         do {
             data = try Data(contentsOf: url)

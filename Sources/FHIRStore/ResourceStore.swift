@@ -1,24 +1,35 @@
 import FHIRCore
+import FHIRSearch
 import Foundation
 import Logging
 import PostgresNIO
 
 /// Stores FHIR resources in PostgreSQL: one current-version table and one history table per
-/// type (`r_<type>`, `h_<type>`), and a change log row for every write, in the same transaction.
-/// A successful return means the write is committed.
+/// type (`r_<type>`, `h_<type>`), its search index rows, and a change log row for every write,
+/// in one statement. A successful return means the write is committed.
 public struct ResourceStore: Sendable {
     public let client: PostgresClient
-    private let knownTypes: Set<String>
-    private let sealer: any ResourceSealer
-    private let logger: Logger
+    let knownTypes: Set<String>
+    let indexer: SearchIndexer
+    let sealer: any ResourceSealer
+    let logger: Logger
 
-    /// - Parameter resourceTypes: the types that have tables (from the structure index).
-    public init(client: PostgresClient, resourceTypes: some Sequence<String>, sealer: any ResourceSealer = PlaintextSealer(), logger: Logger) {
+    /// - Parameters:
+    ///   - resourceTypes: the types that have tables (from the structure index).
+    ///   - indexer: computes the search values every write stores beside the resource.
+    public init(
+        client: PostgresClient, resourceTypes: some Sequence<String>, indexer: SearchIndexer,
+        sealer: any ResourceSealer = PlaintextSealer(), logger: Logger
+    ) {
         self.client = client
         self.knownTypes = Set(resourceTypes)
+        self.indexer = indexer
         self.sealer = sealer
         self.logger = logger
     }
+
+    /// The declared search parameters the index follows.
+    public var registry: SearchParameterRegistry { indexer.registry }
 
     // MARK: Reads
 
@@ -226,6 +237,7 @@ public struct ResourceStore: Sendable {
         let stored: StoredResource
         let json: String
         let exactText: String?
+        let index: SearchIndexRows
     }
 
     /// How often a write that lost a race to a concurrent writer is tried again.
@@ -293,19 +305,28 @@ public struct ResourceStore: Sendable {
         return nil
     }
 
-    /// Inserts version 1 of a resource and its change-log row, in one statement.
+    /// Inserts version 1 of a resource, its search index rows and its change-log row, in one statement.
     private func insertFirstVersion(
         _ tables: Tables, type: String, id: String, body: Body, now: FHIRInstant, on connection: PostgresConnection
     ) async throws {
-        try await connection.query(
-            """
-            WITH inserted AS (
-                INSERT INTO \(unescaped: tables.current) (id, version, last_updated, body, exact_text)
-                VALUES (\(id), 1, \(now.date), \(body.json)::jsonb, \(body.exactText))
+        var binds = PostgresBindings()
+        binds.append(id)
+        binds.append(now.date)
+        binds.append(body.json)
+        binds.append(body.exactText)
+        binds.append(type)
+        var statements = ["""
+            inserted AS (
+                INSERT INTO \(tables.current) (id, version, last_updated, body, exact_text)
+                VALUES ($1, 1, $2, $3::jsonb, $4) RETURNING key
             )
-            INSERT INTO change_log (resource_type, id, version, operation, recorded_at)
-            VALUES (\(type), \(id), 1, 'C', \(now.date))
-            """, logger: logger)
+            """]
+        statements += body.index.insertStatements(keyFrom: "inserted", binds: &binds)
+        let sql = """
+            WITH \(statements.joined(separator: ",\n"))
+            INSERT INTO change_log (resource_type, id, version, operation, recorded_at) VALUES ($5, $1, 1, 'C', $2)
+            """
+        try await connection.query(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger)
     }
 
     /// Moves version `replacing` to history, overwrites the current row with the next version (a
@@ -319,24 +340,40 @@ public struct ResourceStore: Sendable {
         let oldVersion = Int32(clamping: version)
         let newVersion = Int32(clamping: version + 1)
         let deleted = body == nil
+        var binds = PostgresBindings()
+        binds.append(id)
+        binds.append(oldVersion)
+        binds.append(newVersion)
+        binds.append(now.date)
+        binds.append(deleted)
+        binds.append(body?.json)
+        binds.append(body?.exactText)
+        binds.append(type)
+        binds.append(operation)
+        var statements = ["""
+            archived AS (
+                INSERT INTO \(tables.history) (key, id, version, last_updated, deleted, body, exact_text)
+                SELECT key, id, version, last_updated, deleted, body, exact_text FROM \(tables.current)
+                 WHERE id = $1 AND version = $2
+            )
+            """, """
+            replaced AS (
+                UPDATE \(tables.current)
+                   SET version = $3, last_updated = $4, deleted = $5, body = $6::jsonb, exact_text = $7
+                 WHERE id = $1 AND version = $2
+                 RETURNING id, key
+            )
+            """]
+        statements += SearchIndexRows.deleteStatements(keyFrom: "replaced", resourceType: type)
+        statements += body?.index.insertStatements(keyFrom: "replaced", binds: &binds) ?? []
+        let sql = """
+            WITH \(statements.joined(separator: ",\n"))
+            INSERT INTO change_log (resource_type, id, version, operation, recorded_at)
+            SELECT $8, id, $3, $9::"char", $4 FROM replaced
+            RETURNING seq
+            """
         do {
-            let rows = try await client.query(
-                """
-                WITH archived AS (
-                    INSERT INTO \(unescaped: tables.history) (key, id, version, last_updated, deleted, body, exact_text)
-                    SELECT key, id, version, last_updated, deleted, body, exact_text FROM \(unescaped: tables.current)
-                     WHERE id = \(id) AND version = \(oldVersion)
-                ), replaced AS (
-                    UPDATE \(unescaped: tables.current)
-                       SET version = \(newVersion), last_updated = \(now.date), deleted = \(deleted),
-                           body = \(body?.json)::jsonb, exact_text = \(body?.exactText)
-                     WHERE id = \(id) AND version = \(oldVersion)
-                     RETURNING id
-                )
-                INSERT INTO change_log (resource_type, id, version, operation, recorded_at)
-                SELECT \(type), id, \(newVersion), \(operation)::"char", \(now.date) FROM replaced
-                RETURNING seq
-                """, logger: logger)
+            let rows = try await client.query(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger)
             var replaced = false
             for try await _ in rows.decode(Int64.self) { replaced = true }
             return replaced
@@ -359,10 +396,17 @@ public struct ResourceStore: Sendable {
         let storedJSON = sealer.isIdentity ? resourceJSON : JSONWriter.string(sealed)
         let exactText = JSONBFidelity.preservesNumbers(sealed) ? nil : storedJSON
         let stored = StoredResource(type: type, id: id, version: version, lastUpdated: lastUpdated, isDeleted: false, json: resourceJSON)
-        return Body(stored: stored, json: storedJSON, exactText: exactText)
+        let entries: [SearchIndexEntry]
+        do {
+            entries = try indexer.indexValues(for: .object(object))
+        } catch {
+            throw StoreError.unindexable(type: type, id: id, reason: error.description)
+        }
+        let index = SearchIndexRows(entries: entries, resourceType: type, registry: indexer.registry)
+        return Body(stored: stored, json: storedJSON, exactText: exactText, index: index)
     }
 
-    private func stored(type: String, id: String, version: Int, lastUpdated: Date, deleted: Bool, json: String?) throws -> StoredResource {
+    func stored(type: String, id: String, version: Int, lastUpdated: Date, deleted: Bool, json: String?) throws -> StoredResource {
         let text = try json.map { try sealer.unseal($0, type: type, id: id, version: version) }
         return StoredResource(type: type, id: id, version: version, lastUpdated: FHIRInstant(date: lastUpdated),
                               isDeleted: deleted, json: deleted ? nil : text)

@@ -80,4 +80,6 @@ public enum StoreError: Error, Sendable, Equatable {
     case concurrentUpdate(type: String, id: String)
     /// The stored body could not be read back (corruption or a sealing failure).
     case unreadable(type: String, id: String, reason: String)
+    /// A search parameter's expression could not be evaluated on the resource.
+    case unindexable(type: String, id: String, reason: String)
 }

@@ -2,7 +2,8 @@ import Foundation
 import Hummingbird
 
 /// FHIR content negotiation for JSON-only service: `_format` and `Accept` must allow JSON
-/// (else 406) and request bodies must be JSON (else 415).
+/// (else 406) and request bodies must be JSON (else 415), except the form-encoded parameters
+/// of `POST [type]/_search`.
 struct ContentNegotiationMiddleware<Context: RequestContext>: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         if let format = request.uri.queryParameters.get("_format") {
@@ -18,7 +19,8 @@ struct ContentNegotiationMiddleware<Context: RequestContext>: RouterMiddleware {
         }
         if [.post, .put].contains(request.method), let contentType = request.headers[.contentType] {
             let mediaType = MediaTypes.mediaType(contentType)
-            guard MediaTypes.jsonTypes.contains(mediaType) || mediaType == "application/json-patch+json" else {
+            let isSearchForm = mediaType == "application/x-www-form-urlencoded" && request.uri.path.hasSuffix("/_search")
+            guard MediaTypes.jsonTypes.contains(mediaType) || mediaType == "application/json-patch+json" || isSearchForm else {
                 throw FHIRError(.unsupportedMediaType, .notSupported, "Content-Type '\(contentType)' is not supported; send application/fhir+json")
             }
         }

@@ -1,6 +1,7 @@
 import Foundation
 import FHIRCore
 import FHIRDefinitions
+import FHIRSearch
 import FHIRStore
 import Hummingbird
 
@@ -9,6 +10,7 @@ import Hummingbird
 struct FHIRAPI: Sendable {
     let store: ResourceStore
     let definitions: FHIRDefinitions
+    let searchParser: SearchQueryParser
     let validator: StructuralValidator
     let capabilityStatement: JSONValue
     let configuration: ServerConfiguration
@@ -21,29 +23,36 @@ struct FHIRAPI: Sendable {
         group.post { _, _ -> Response in
             throw FHIRError.notImplemented("transaction and batch Bundles are not supported yet")
         }
-        group.get(":type") { _, context-> Response in
+        group.get(":type") { request, context in
+            try await search(request, type: try resourceType(context), parameters: RequestParsing.queryPairs(request))
+        }
+        group.post(":type/_search") { request, context in
             let type = try resourceType(context)
-            throw FHIRError.notImplemented("search on \(type) is not supported yet")
+            let form = try await RequestParsing.formPairs(request, limit: configuration.maxBodySize)
+            return try await search(request, type: type, parameters: RequestParsing.queryPairs(request) + form)
+        }
+        group.get(":type/:id/:operation") { request, context in
+            // Compartment search: the third segment is the member type (it names the operation on POST).
+            let owner = try resourceType(context)
+            let id = try resourceId(context)
+            let member = context.parameters.get("operation") ?? ""
+            guard definitions.isResourceType(member) else {
+                throw FHIRError(.notFound, .notSupported, "Unknown resource type '\(member)'")
+            }
+            return try await search(request, type: member, parameters: RequestParsing.queryPairs(request), compartment: (owner, id))
         }
         group.post(":type") { request, context in try await create(request, context) }
-        group.put(":type") { _, context-> Response in
-            _ = try resourceType(context)
-            throw FHIRError.notImplemented("conditional update (PUT with a search query) is not supported yet")
-        }
-        group.delete(":type") { _, context-> Response in
-            _ = try resourceType(context)
-            throw FHIRError.notImplemented("conditional delete is not supported yet")
-        }
-        group.patch(":type") { _, context-> Response in
-            _ = try resourceType(context)
-            throw FHIRError.notImplemented("conditional patch is not supported yet")
-        }
+        group.put(":type") { request, context in try await conditionalUpdate(request, type: try resourceType(context)) }
+        group.delete(":type") { request, context in try await conditionalDelete(request, type: try resourceType(context)) }
+        group.patch(":type") { request, context in try await conditionalPatch(request, type: try resourceType(context)) }
         group.get(":type/_history") { request, context in
             try await history(request, scope: .type(try resourceType(context)))
         }
         group.get(":type/:id") { request, context in try await read(request, context) }
         group.put(":type/:id") { request, context in try await update(request, context) }
-        group.patch(":type/:id") { request, context in try await patch(request, context) }
+        group.patch(":type/:id") { request, context in
+            try await patch(request, type: try resourceType(context), id: try resourceId(context))
+        }
         group.delete(":type/:id") { request, context in try await delete(request, context) }
         group.post(":type/:id") { request, context in
             // POST [type]/$operation: only $validate is offered.
@@ -95,9 +104,13 @@ struct FHIRAPI: Sendable {
 
     private func create(_ request: Request, _ context: some RequestContext) async throws -> Response {
         let type = try resourceType(context)
-        if request.headers[.ifNoneExist] != nil {
-            // Ignoring the condition could create a duplicate, so refuse instead.
-            throw FHIRError.notImplemented("conditional create (If-None-Exist) is not supported yet")
+        if let condition = request.headers[.ifNoneExist] {
+            let matches = try await conditionalMatches(request, type: type, parameters: Self.ifNoneExistParameters(condition))
+            guard matches.count <= 1 else { throw Self.multipleMatches(type) }
+            if let existing = matches.first {
+                return FHIRResponses.written(existing, status: .ok, message: "\(type)/\(existing.id) already matches If-None-Exist",
+                                             baseURL: baseURL(request), options: ResponseOptions(request))
+            }
         }
         var resource = try await RequestParsing.jsonObject(request, limit: configuration.maxBodySize)
         try checkResourceType(resource, expected: type)
@@ -126,9 +139,7 @@ struct FHIRAPI: Sendable {
                                      baseURL: baseURL(request), options: ResponseOptions(request))
     }
 
-    private func patch(_ request: Request, _ context: some RequestContext) async throws -> Response {
-        let type = try resourceType(context)
-        let id = try resourceId(context)
+    func patch(_ request: Request, type: String, id: String) async throws -> Response {
         let patchDocument = try await RequestParsing.jsonValue(request, limit: configuration.maxBodySize)
         let format = try PatchFormat(contentType: request.headers[.contentType], document: patchDocument)
         let validator = self.validator
@@ -230,7 +241,7 @@ struct FHIRAPI: Sendable {
         return id
     }
 
-    private func checkResourceType(_ resource: JSONObject, expected type: String) throws {
+    func checkResourceType(_ resource: JSONObject, expected type: String) throws {
         guard let bodyType = resource["resourceType"]?.stringValue else {
             throw FHIRError.badRequest("The resource has no resourceType", expression: ["resourceType"])
         }
@@ -240,7 +251,7 @@ struct FHIRAPI: Sendable {
     }
 
     /// Throws 422 with every error the validator finds; warnings do not block a write.
-    private static func rejectInvalid(_ resource: JSONObject, validator: StructuralValidator) throws {
+    static func rejectInvalid(_ resource: JSONObject, validator: StructuralValidator) throws {
         let errors = validator.validate(.object(resource)).filter { $0.severity == .error || $0.severity == .fatal }
         guard errors.isEmpty else { throw FHIRError.invalidResource(errors) }
     }

@@ -49,6 +49,8 @@ public struct FHIRError: Error, Sendable {
             self.init(.conflict, .conflict, "\(type)/\(id) was changed concurrently; retry the request")
         case .unreadable(let type, let id, _):
             self.init(.internalServerError, .exception, "\(type)/\(id) could not be read back")
+        case .unindexable(let type, let id, let reason):
+            self.init(.unprocessableContent, .processing, "\(type)/\(id) cannot be indexed for search: \(reason)")
         }
     }
 }

@@ -26,9 +26,10 @@ struct ResponseOptions: Sendable {
     }
 }
 
+/// FHIR's request headers that HTTPTypes does not name.
 extension HTTPField.Name {
-    static let prefer = Self("Prefer")!
-    static let ifNoneExist = Self("If-None-Exist")!
+    public static let prefer = Self("Prefer")!
+    public static let ifNoneExist = Self("If-None-Exist")!
 }
 
 enum FHIRResponses {

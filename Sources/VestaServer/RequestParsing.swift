@@ -59,4 +59,30 @@ enum RequestParsing {
         }
         return min(count, maximum)
     }
+
+    /// The query string's parameters in order, names and values percent-decoded (`+` is a space).
+    static func queryPairs(_ request: Request) -> [(name: String, value: String)] {
+        request.uri.query.map(decodeForm) ?? []
+    }
+
+    /// An `application/x-www-form-urlencoded` body (`POST [type]/_search`) as parameters.
+    static func formPairs(_ request: Request, limit: Int) async throws -> [(name: String, value: String)] {
+        if let contentType = request.headers[.contentType], !contentType.lowercased().hasPrefix("application/x-www-form-urlencoded") {
+            throw FHIRError(.unsupportedMediaType, .notSupported,
+                            "POST _search takes application/x-www-form-urlencoded parameters, not \(contentType)")
+        }
+        return decodeForm(String(decoding: try await body(request, limit: limit), as: UTF8.self))
+    }
+
+    /// `a=1&b=x+y` → [("a", "1"), ("b", "x y")]; empty pieces are skipped.
+    static func decodeForm(_ text: String) -> [(name: String, value: String)] {
+        text.split(separator: "&").map { piece in
+            let parts = piece.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            func decode(_ part: Substring) -> String {
+                let spaced = part.replacingOccurrences(of: "+", with: " ")
+                return spaced.removingPercentEncoding ?? spaced
+            }
+            return (decode(parts[0]), parts.count > 1 ? decode(parts[1]) : "")
+        }
+    }
 }

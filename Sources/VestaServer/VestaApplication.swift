@@ -1,6 +1,7 @@
 import DeviceIngest
 import FHIRCore
 import FHIRDefinitions
+import FHIRSearch
 import FHIRStore
 import Hummingbird
 import Logging
@@ -41,6 +42,7 @@ public enum VestaApplication {
         let api = FHIRAPI(
             store: dependencies.store,
             definitions: dependencies.definitions,
+            searchParser: SearchQueryParser(registry: dependencies.store.registry, resourceTypes: Set(dependencies.definitions.resourceTypes)),
             validator: StructuralValidator(definitions: dependencies.definitions),
             capabilityStatement: CapabilityStatementBuilder.build(
                 definitions: dependencies.definitions, configuration: configuration, startedAt: .now()),

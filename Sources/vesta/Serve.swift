@@ -1,6 +1,7 @@
 import ArgumentParser
 import DeviceIngest
 import FHIRDefinitions
+import FHIRSearch
 import FHIRStore
 import Foundation
 import Hummingbird
@@ -41,14 +42,16 @@ struct Serve: AsyncParsableCommand {
 
     func run() async throws {
         let logger = try database.makeLogger()
-        let definitions = try FHIRDefinitions.load(
-            conformanceDirectory: try ProjectFiles.directory(named: "conformance", explicit: database.conformanceDirectory))
+        let conformance = try ProjectFiles.directory(named: "conformance", explicit: database.conformanceDirectory)
+        let definitions = try FHIRDefinitions.load(conformanceDirectory: conformance)
+        let indexer = try SearchIndexer.load(conformanceDirectory: conformance)
+        try SearchParameterKey.verifyUnique(registry: indexer.registry, resourceTypes: definitions.resourceTypes)
         let migrator = try Migrator(directory: try ProjectFiles.directory(named: "migrations", explicit: database.migrationsDirectory))
         let mappings = try mappingsDirectory.map(IngestMappings.load)
         let connection = try await DatabaseConnection.open(database, logger: logger)
         do {
             let client = PostgresClient(configuration: connection.configuration, backgroundLogger: logger)
-            let store = ResourceStore(client: client, resourceTypes: definitions.resourceTypes, logger: logger)
+            let store = ResourceStore(client: client, resourceTypes: definitions.resourceTypes, indexer: indexer, logger: logger)
             let ingest = mappings.map {
                 IngestPipeline(client: client, store: store, definitions: definitions, deviceMapping: $0.device,
                                fhirMapping: $0.fhir, deviceIdentifierSystem: deviceIdentifierSystem, logger: logger)

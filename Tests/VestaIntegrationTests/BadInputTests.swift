@@ -113,11 +113,17 @@ import Testing
         #expect(try await client.count("SELECT count(*) FROM r_substance") == 0)
     }
 
-    @Test func conditionalCreateIsRefusedRatherThanIgnored() async throws {
+    @Test func conditionalCreateWithAnUnusableConditionWritesNothing() async throws {
         let client = try await FHIRTestClient.make()
-        let response = try await client.send(.post, "/fhir/Substance", body: #"{"resourceType":"Substance","code":{"text":"x"}}"#,
-                                             headers: [.init("If-None-Exist")!: "identifier=a|b"])
-        #expect(response.status == .notImplemented)
+        let body = #"{"resourceType":"Substance","code":{"text":"x"}}"#
+        // An ignored parameter would widen the condition, so conditions are parsed strictly.
+        let unknown = try await client.send(.post, "/fhir/Substance", body: body, headers: [.ifNoneExist: "colour=blue"])
+        #expect(unknown.status == .badRequest)
+        #expect(unknown.diagnostics.contains("colour"))
+        let malformed = try await client.send(.post, "/fhir/Substance", body: body, headers: [.ifNoneExist: "expiry=gt20x"])
+        #expect(malformed.status == .badRequest)
+        let empty = try await client.send(.post, "/fhir/Substance", body: body, headers: [.ifNoneExist: ""])
+        #expect(empty.status == .badRequest)
         #expect(try await client.count("SELECT count(*) FROM r_substance") == 0)
     }
 }

@@ -1,5 +1,6 @@
 """A real FHIR client (fhirpy) against the real server over HTTP."""
 import json
+import uuid
 
 import pytest
 import requests
@@ -90,3 +91,27 @@ def test_data_survives_restart_and_sigterm_stops_postgres(start_vesta):
     assert read.status_code == 200
     assert read.json()["gender"] == "other"
     assert second.terminate() == 0
+
+
+def test_search_with_fhirpy_follows_pages_and_includes(client):
+    family = f"Search{uuid.uuid4().hex[:10]}"
+    patient = client.resource("Patient", name=[{"family": family, "given": ["Zoë"]}], birthDate="1980-02-29")
+    patient.save()
+    for minute in range(5):
+        client.resource("Observation", status="final", subject={"reference": f"Patient/{patient.id}"},
+                        code={"coding": [{"system": "http://loinc.org", "code": "8867-4"}]},
+                        effectiveDateTime=f"2024-06-01T10:0{minute}:00Z",
+                        valueQuantity={"value": 60 + minute, "unit": "/min"}).save()
+
+    found = client.resources("Patient").search(family=family.lower(), birthdate="1980-02").fetch_all()
+    assert [p.id for p in found] == [patient.id]
+
+    readings = (client.resources("Observation")
+                .search(patient=patient.id, code="http://loinc.org|8867-4", date__ge="2024-06-01T10:01:00Z")
+                .sort("-date").limit(2).fetch_all())
+    assert [r["valueQuantity"]["value"] for r in readings] == [64, 63, 62, 61]
+
+    with_patient = (client.resources("Observation").search(patient=patient.id)
+                    .include("Observation", "subject").limit(10).fetch_raw())
+    modes = sorted(entry["search"]["mode"] for entry in with_patient["entry"])
+    assert modes == ["include"] + ["match"] * 5

@@ -43,7 +43,7 @@ struct FHIRTestClient: Sendable {
         let device = try DeviceMapping.parse(Array(try Data(contentsOf: folder.appendingPathComponent("devicecontent.json"))))
         let fhir = try FHIRMapping.parse(Array(try Data(contentsOf: folder.appendingPathComponent("fhirmapping.json"))))
         let store = ResourceStore(client: environment.client, resourceTypes: environment.definitions.resourceTypes,
-                                  logger: environment.logger)
+                                  indexer: environment.indexer, logger: environment.logger)
         let ingest = IngestPipeline(client: environment.client, store: store, definitions: environment.definitions,
                                     deviceMapping: device, fhirMapping: fhir, logger: environment.logger)
         return FHIRTestClient(environment: environment,
@@ -52,7 +52,8 @@ struct FHIRTestClient: Sendable {
     }
 
     var store: ResourceStore {
-        ResourceStore(client: environment.client, resourceTypes: environment.definitions.resourceTypes, logger: environment.logger)
+        ResourceStore(client: environment.client, resourceTypes: environment.definitions.resourceTypes,
+                      indexer: environment.indexer, logger: environment.logger)
     }
 
     /// Ingestion with the ready mappings of `mappings/vesta-bench-vitals`, read once.

@@ -1,5 +1,6 @@
 import EmbeddedPostgres
 import FHIRDefinitions
+import FHIRSearch
 import FHIRStore
 import Foundation
 import Logging
@@ -13,6 +14,7 @@ actor TestDatabase {
     struct Environment: Sendable {
         let client: PostgresClient
         let definitions: FHIRDefinitions
+        let indexer: SearchIndexer
         let migrator: Migrator
         let logger: Logger
         /// The cluster, for tests that connect a second client.
@@ -40,8 +42,10 @@ actor TestDatabase {
         Task.detached { await client.run() }
         let migrator = try Migrator(directory: ProjectPaths.root.appendingPathComponent("migrations"))
         try await migrator.migrate(client, logger: logger)
-        let definitions = try FHIRDefinitions.load(conformanceDirectory: ProjectPaths.root.appendingPathComponent("conformance"))
-        return Environment(client: client, definitions: definitions, migrator: migrator, logger: logger, postgres: postgres)
+        let conformance = ProjectPaths.root.appendingPathComponent("conformance")
+        let definitions = try FHIRDefinitions.load(conformanceDirectory: conformance)
+        let indexer = try SearchIndexer.load(conformanceDirectory: conformance)
+        return Environment(client: client, definitions: definitions, indexer: indexer, migrator: migrator, logger: logger, postgres: postgres)
     }
 }
 

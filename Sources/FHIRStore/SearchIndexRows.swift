@@ -1,0 +1,173 @@
+import FHIRCore
+import FHIRSearch
+import PostgresNIO
+
+/// A resource's search values as rows of the index tables (migration 0004), column by column,
+/// ready to bind as arrays and insert with `unnest` in the statement that writes the resource.
+struct SearchIndexRows: Sendable {
+    private(set) var tables: [IndexTable: [[String]]] = [:]
+    private(set) var timeline: [[String]] = []
+
+    /// `_id` and `_lastUpdated` are not indexed: they are columns of the resource table.
+    static let columnParameters: Set<String> = ["_id", "_lastUpdated"]
+
+    init(entries: [SearchIndexEntry], resourceType type: String, registry: SearchParameterRegistry) {
+        var group: Int16 = 0
+        for entry in entries where !Self.columnParameters.contains(entry.parameterCode) {
+            let isReference = registry.parameter(entry.parameterCode, for: type)?.type == .reference
+            if case .composite(let parts) = entry.value {
+                group &+= 1
+                for (index, part) in parts.enumerated() {
+                    add(part, key: SearchParameterKey.of(type, entry.parameterCode, component: index), group: group, isReference: false)
+                }
+            } else {
+                add(entry.value, key: SearchParameterKey.of(type, entry.parameterCode), group: 0, isReference: isReference)
+            }
+        }
+        if type == "Observation" { timeline = Self.timelineRows(entries) }
+    }
+
+    private mutating func add(_ value: SearchValue, key: Int32, group: Int16, isReference: Bool) {
+        let head = [String(key), String(group)]
+        switch value {
+        case .token(let system, let code, _):
+            guard !code.isEmpty else { return }
+            tables[.token, default: []].append(head + [isReference ? "i" : "t", system ?? "", code])
+        case .text(let text):
+            tables[.token, default: []].append(head + ["x", "", text.normalized])
+        case .identifierOfType(let typeSystem, let typeCode, let value):
+            tables[.token, default: []].append(head + ["o", "\(typeSystem ?? "")|\(typeCode)", value])
+        case .string(let text):
+            tables[.string, default: []].append(head + [text.normalized, text.original])
+        case .date(let range):
+            tables[.date, default: []].append(head + Self.bounds(range))
+        case .number(let number):
+            tables[.number, default: []].append(head + Self.bounds(number))
+        case .quantity(let quantity):
+            tables[.quantity, default: []].append(head + [quantity.system ?? "", quantity.code ?? "", quantity.unit ?? ""] + Self.bounds(quantity.number))
+        case .reference(let reference):
+            switch reference {
+            case .relative(let type, let id, _):
+                tables[.reference, default: []].append(head + [type, id, ""])
+            case .url(let url, let type, let id, _):
+                tables[.reference, default: []].append(head + [type ?? "", id ?? "", url])
+            case .canonical(let url, _):
+                tables[.reference, default: []].append(head + ["", "", url])
+            case .contained:
+                return
+            }
+        case .uri(let uri, _):
+            tables[.uri, default: []].append(head + [uri])
+        case .composite:
+            return  // composites do not nest
+        }
+    }
+
+    /// `[lo, hi)` as timestamptz text; unbounded sides are ±infinity.
+    static func bounds(_ range: SearchDateRange) -> [String] {
+        [range.low?.fhirString ?? "-infinity", range.high?.fhirString ?? "infinity"]
+    }
+
+    /// `[lo, hi]` as numeric text: the exact value twice, or a range's bounds (±Infinity when open).
+    static func bounds(_ number: SearchNumber) -> [String] {
+        if let value = number.value { return [value.description, value.description] }
+        return [number.low?.description ?? "-Infinity", number.high?.description ?? "Infinity"]
+    }
+
+    /// One row per (subject, coding with a system) of an Observation: the RPM hot path.
+    private static func timelineRows(_ entries: [SearchIndexEntry]) -> [[String]] {
+        var subjects: [String] = []
+        var codes: [String] = []
+        var effective: [String] = ["-infinity", "-infinity"]
+        for entry in entries {
+            switch (entry.parameterCode, entry.value) {
+            case ("subject", .reference(.relative(let type, let id, _))):
+                subjects.append("\(type)/\(id)")
+            case ("code", .token(let system?, let code, _)):
+                codes.append("\(system)|\(code)")
+            case ("date", .date(let range)):
+                effective = [range.high?.fhirString ?? "infinity", range.low?.fhirString ?? "-infinity"]
+            default:
+                continue
+            }
+        }
+        return subjects.flatMap { subject in codes.map { [subject, $0] + effective } }
+    }
+
+    /// Data-modifying CTEs inserting these rows for the resource whose `key` the CTE named
+    /// `source` returns. Binds are appended to `binds`.
+    func insertStatements(keyFrom source: String, binds: inout PostgresBindings) -> [String] {
+        var statements: [String] = []
+        for table in IndexTable.allCases {
+            guard let rows = tables[table], !rows.isEmpty else { continue }
+            let arrays = table.columns.indices.map { column in
+                binds.append(rows.map { $0[column] })
+                return "$\(binds.count)::text[]"
+            }
+            let names = table.columns.map(\.name)
+            let values = table.columns.map { $0.expression }
+            statements.append("""
+                ix_\(table.rawValue) AS (
+                    INSERT INTO sp_\(table.rawValue) (key, \(names.joined(separator: ", ")))
+                    SELECT s.key, \(values.joined(separator: ", "))
+                      FROM \(source) s, unnest(\(arrays.joined(separator: ", "))) AS v(\(names.joined(separator: ", ")))
+                )
+                """)
+        }
+        if !timeline.isEmpty {
+            let arrays = (0..<4).map { column in
+                binds.append(timeline.map { $0[column] })
+                return "$\(binds.count)::text[]"
+            }
+            statements.append("""
+                ix_timeline AS (
+                    INSERT INTO observation_timeline (key, subject, code, hi, lo)
+                    SELECT s.key, v.subject, v.code, v.hi::timestamptz, v.lo::timestamptz
+                      FROM \(source) s, unnest(\(arrays.joined(separator: ", "))) AS v(subject, code, hi, lo)
+                )
+                """)
+        }
+        return statements
+    }
+
+    /// Data-modifying CTEs removing every index row of the resource whose `key` the CTE
+    /// named `source` returns (before its new version's rows go in).
+    static func deleteStatements(keyFrom source: String, resourceType: String) -> [String] {
+        var statements = IndexTable.allCases.map { table in
+            "dx_\(table.rawValue) AS (DELETE FROM sp_\(table.rawValue) WHERE key IN (SELECT key FROM \(source)))"
+        }
+        if resourceType == "Observation" {
+            statements.append("dx_timeline AS (DELETE FROM observation_timeline WHERE key IN (SELECT key FROM \(source)))")
+        }
+        return statements
+    }
+}
+
+/// The index tables, one per kind of search value (`sp_<rawValue>`).
+enum IndexTable: String, CaseIterable, Sendable {
+    case token, string, date, number, quantity, reference, uri
+
+    struct Column {
+        let name: String
+        /// Converts the `text` from `unnest` (`v.<name>`) to the column's type.
+        let expression: String
+    }
+
+    /// Columns after `key`, in the order `SearchIndexRows` fills them.
+    var columns: [Column] {
+        let head = [Column(name: "pid", expression: "v.pid::int4"), Column(name: "grp", expression: "v.grp::int2")]
+        func text(_ name: String) -> Column { Column(name: name, expression: "v.\(name)") }
+        func optional(_ name: String) -> Column { Column(name: name, expression: "nullif(v.\(name), '')") }
+        switch self {
+        case .token: return head + [Column(name: "kind", expression: "v.kind::\"char\""), optional("system"), text("code")]
+        case .string: return head + [text("norm"), text("exact")]
+        case .date: return head + [Column(name: "lo", expression: "v.lo::timestamptz"), Column(name: "hi", expression: "v.hi::timestamptz")]
+        case .number: return head + [Column(name: "lo", expression: "v.lo::numeric"), Column(name: "hi", expression: "v.hi::numeric")]
+        case .quantity:
+            return head + [optional("system"), optional("code"), optional("unit"),
+                           Column(name: "lo", expression: "v.lo::numeric"), Column(name: "hi", expression: "v.hi::numeric")]
+        case .reference: return head + [optional("target_type"), optional("target_id"), optional("url")]
+        case .uri: return head + [text("uri")]
+        }
+    }
+}

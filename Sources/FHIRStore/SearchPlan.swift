@@ -1,0 +1,167 @@
+import FHIRSearch
+
+/// How one search finds and orders its rows: the FROM and WHERE of the statement and the
+/// sort keys. `SearchPlan.make` picks the Observation timeline (an ordered range scan of one
+/// patient's readings of one code) when the query has that shape, else the resource table
+/// with one index condition per criterion.
+struct SearchPlan {
+    /// One ORDER BY key: an SQL expression, its direction, and the SQL type its text form
+    /// casts back to in a cursor.
+    struct OrderKey {
+        let expression: String
+        let descending: Bool
+        let sqlType: String
+        /// Never NULL (lets the cursor condition be a row comparison an index can use).
+        let nonNull: Bool
+    }
+
+    /// `FROM … WHERE …`; the resource row is aliased `r`.
+    let fromWhere: String
+    /// Sort keys, then the unique tie-breaker last.
+    let order: [OrderKey]
+
+    /// Builds the plan, appending binds to `builder`.
+    static func make(_ query: SearchQuery, registry: SearchParameterRegistry, builder: inout SearchSQLBuilder) throws -> SearchPlan {
+        let type = query.resourceType
+        let table = try builder.table(type)
+        if let timeline = TimelineShape(query) {
+            var conditions = [
+                "tl.subject = \(builder.bind(timeline.subject))", "tl.code = \(builder.bind(timeline.code))", "NOT r.deleted",
+            ]
+            for values in timeline.dateMatches {
+                let alternatives = values.map { value -> String in
+                    guard case .date(let prefix, let range) = value else { return "FALSE" }
+                    return builder.dateCondition(prefix, range, low: "tl.lo", high: "tl.hi")
+                }
+                conditions.append("(\(alternatives.joined(separator: " OR ")))")
+            }
+            conditions += try builder.conditions(timeline.remaining, type: type, row: "r")
+            return SearchPlan(
+                fromWhere: "FROM observation_timeline tl JOIN \(table) r ON r.key = tl.key WHERE \(conditions.joined(separator: " AND "))",
+                order: [
+                    OrderKey(expression: "tl.hi", descending: true, sqlType: "timestamptz", nonNull: true),
+                    OrderKey(expression: "tl.key", descending: true, sqlType: "bigint", nonNull: true),
+                ])
+        }
+        let conditions = ["NOT r.deleted"] + (try builder.conditions(query.criteria, type: type, row: "r"))
+        var order = try query.sort.map { try orderKey($0, type: type, builder: &builder) }
+        order.append(OrderKey(expression: "r.key", descending: false, sqlType: "bigint", nonNull: true))
+        return SearchPlan(fromWhere: "FROM \(table) r WHERE \(conditions.joined(separator: " AND "))", order: order)
+    }
+
+    /// The value a resource sorts by: its lowest value ascending, its highest descending
+    /// (dates: the start of the earliest, the end of the latest).
+    private static func orderKey(_ key: SortKey, type: String, builder: inout SearchSQLBuilder) throws -> OrderKey {
+        let parameter = key.parameter
+        switch parameter.code {
+        case "_id": return OrderKey(expression: "r.id", descending: key.descending, sqlType: "text", nonNull: true)
+        case "_lastUpdated": return OrderKey(expression: "r.last_updated", descending: key.descending, sqlType: "timestamptz", nonNull: true)
+        default: break
+        }
+        let table = try SearchSQLBuilder.indexTable(for: parameter.type)
+        let aggregate = key.descending ? "max" : "min"
+        let (column, sqlType): (String, String) = switch table {
+        case .date: (key.descending ? "hi" : "lo", "timestamptz")
+        case .number, .quantity: (key.descending ? "hi" : "lo", "numeric")
+        case .string: ("norm", "text")
+        case .token: ("code", "text")
+        case .reference: ("coalesce(target_id, url)", "text")
+        case .uri: ("uri", "text")
+        }
+        let kind = table == .token ? " AND kind = 't'" : ""
+        let pid = builder.bind(SearchParameterKey.of(type, parameter.code))
+        return OrderKey(
+            expression: "(SELECT \(aggregate)(\(column)) FROM sp_\(table.rawValue) WHERE key = r.key AND pid = \(pid)\(kind))",
+            descending: key.descending, sqlType: sqlType, nonNull: false)
+    }
+
+    /// `ORDER BY` over the keys; missing values last in both directions.
+    func orderBy(_ expressions: [String]) -> String {
+        zip(order, expressions).map { key, expression in
+            "\(expression) \(key.descending ? "DESC" : "ASC") NULLS LAST"
+        }.joined(separator: ", ")
+    }
+
+    /// Rows strictly after `cursor` in this order.
+    func after(_ cursor: SearchCursor, builder: inout SearchSQLBuilder) -> String {
+        let values = zip(order, cursor.values).map { key, value in
+            value.map { "\(builder.bind($0))::\(key.sqlType)" }
+        }
+        if order.allSatisfy(\.nonNull), Set(order.map(\.descending)).count == 1, !values.contains(where: { $0 == nil }) {
+            let columns = order.map(\.expression).joined(separator: ", ")
+            let bounds = values.compactMap { $0 }.joined(separator: ", ")
+            return "(\(columns)) \(order[0].descending ? "<" : ">") (\(bounds))"
+        }
+        var alternatives: [String] = []
+        for (index, key) in order.enumerated() {
+            guard let value = values[index] else { continue }  // nothing sorts after a missing value but missing values
+            var parts = (0..<index).map { earlier -> String in
+                let bound = values[earlier] ?? "NULL"
+                return "\(order[earlier].expression) IS NOT DISTINCT FROM \(bound)"
+            }
+            let comparison = "\(key.expression) \(key.descending ? "<" : ">") \(value)"
+            parts.append(key.nonNull ? comparison : "(\(comparison) OR \(key.expression) IS NULL)")
+            alternatives.append("(\(parts.joined(separator: " AND ")))")
+        }
+        return alternatives.isEmpty ? "FALSE" : "(\(alternatives.joined(separator: " OR ")))"
+    }
+}
+
+/// The remote-monitoring query shape the Observation timeline answers: one patient (or
+/// Patient subject), one `system|code`, any `date` criteria, sorted by `-date` or not at all.
+private struct TimelineShape {
+    let subject: String
+    let code: String
+    let dateMatches: [[SearchMatchValue]]
+    let remaining: [SearchCriterion]
+
+    init?(_ query: SearchQuery) {
+        guard query.resourceType == "Observation" else { return nil }
+        if let first = query.sort.first {
+            guard query.sort.count == 1, first.parameter.code == "date", first.descending else { return nil }
+        }
+        var subject: String?
+        var code: String?
+        var dates: [[SearchMatchValue]] = []
+        var remaining: [SearchCriterion] = []
+        for criterion in query.criteria {
+            guard case .match(let match) = criterion else {
+                remaining.append(criterion)
+                continue
+            }
+            if subject == nil, let patient = Self.patientReference(match) {
+                subject = patient
+            } else if code == nil, let coding = Self.coding(match) {
+                code = coding
+            } else if match.parameter.code == "date", match.modifier == nil {
+                dates.append(match.values)
+            } else {
+                remaining.append(criterion)
+            }
+        }
+        guard let subject, let code else { return nil }
+        self.subject = subject
+        self.code = code
+        dateMatches = dates
+        self.remaining = remaining
+    }
+
+    /// `Patient/<id>` when the match is `patient` or `subject` naming exactly one Patient.
+    private static func patientReference(_ match: ParameterMatch) -> String? {
+        guard ["patient", "subject"].contains(match.parameter.code), match.values.count == 1,
+              case .reference(let type, let id?, nil, _) = match.values[0]
+        else { return nil }
+        var targetType = type
+        if case .type(let modifierType) = match.modifier { targetType = targetType ?? modifierType }
+        if match.parameter.code == "patient" { targetType = targetType ?? "Patient" }
+        return targetType == "Patient" ? "Patient/\(id)" : nil
+    }
+
+    /// `system|code` when the match is `code` with exactly one value naming both.
+    private static func coding(_ match: ParameterMatch) -> String? {
+        guard match.parameter.code == "code", match.modifier == nil, match.values.count == 1,
+              case .token(let system??, let code?) = match.values[0]
+        else { return nil }
+        return "\(system)|\(code)"
+    }
+}

@@ -1,0 +1,80 @@
+import FHIRCore
+import FHIRSearch
+import FHIRStore
+import Hummingbird
+
+/// Conditional interactions: create with `If-None-Exist`, and update, patch and delete
+/// addressed by a search (`PUT Patient?identifier=s|v`). The condition is parsed strictly —
+/// an ignored parameter would widen the match — and must match at most one resource.
+extension FHIRAPI {
+    /// The resources `parameters` match on `type`: none, one, or two (meaning "more than one").
+    func conditionalMatches(_ request: Request, type: String, parameters: [(name: String, value: String)]) async throws -> [StoredResource] {
+        guard !parameters.isEmpty else {
+            throw FHIRError.badRequest("A conditional \(request.method) needs search parameters that identify the resource")
+        }
+        var query: SearchQuery
+        do {
+            query = try searchParser.parse(resourceType: type, parameters: parameters, strict: true)
+        } catch {
+            throw FHIRError.badRequest("Condition: \(error.description)")
+        }
+        query.includes = []
+        query.total = .none
+        query.summary = nil
+        query.cursor = nil
+        return try await runSearch(query, count: 2).matches
+    }
+
+    /// `If-None-Exist: identifier=s|v`: the search part of the header (a leading `Type?` is allowed).
+    static func ifNoneExistParameters(_ header: String) -> [(name: String, value: String)] {
+        let query = header.firstIndex(of: "?").map { String(header[header.index(after: $0)...]) } ?? header
+        return RequestParsing.decodeForm(query)
+    }
+
+    /// 412 for a condition matching several resources.
+    static func multipleMatches(_ type: String) -> FHIRError {
+        FHIRError(.preconditionFailed, .multipleMatches, "The condition matches more than one \(type); make it more specific")
+    }
+
+    /// `PUT [type]?search`: creates when nothing matches, updates the one match, 412 otherwise.
+    func conditionalUpdate(_ request: Request, type: String) async throws -> Response {
+        let matches = try await conditionalMatches(request, type: type, parameters: RequestParsing.queryPairs(request))
+        guard matches.count <= 1 else { throw Self.multipleMatches(type) }
+        let resource = try await RequestParsing.jsonObject(request, limit: configuration.maxBodySize)
+        try checkResourceType(resource, expected: type)
+        let bodyId = resource["id"]?.stringValue
+        if let match = matches.first, let bodyId, bodyId != match.id {
+            throw FHIRError.badRequest("The resource id '\(bodyId)' is not the id of the match, '\(match.id)'", expression: ["\(type).id"])
+        }
+        try Self.rejectInvalid(resource, validator: validator)
+        let ifMatch = try RequestParsing.ifMatchVersion(request)
+        let result: WriteResult
+        if let id = matches.first?.id ?? bodyId {
+            result = try await store.update(resource, type: type, id: id, ifMatch: ifMatch)
+        } else {
+            result = try await store.create(resource, type: type)
+        }
+        return FHIRResponses.written(result.resource, status: result.created ? .created : .ok,
+                                     message: "\(result.created ? "Created" : "Updated") \(type)/\(result.resource.id)",
+                                     baseURL: baseURL(request), options: ResponseOptions(request))
+    }
+
+    /// `DELETE [type]?search`: deletes the one match; 204 when nothing matches, 412 for several.
+    func conditionalDelete(_ request: Request, type: String) async throws -> Response {
+        let matches = try await conditionalMatches(request, type: type, parameters: RequestParsing.queryPairs(request))
+        guard matches.count <= 1 else { throw Self.multipleMatches(type) }
+        var headers = HTTPFields()
+        if let match = matches.first, let tombstone = try await store.delete(type: type, id: match.id) {
+            headers[.eTag] = tombstone.etag
+        }
+        return Response(status: .noContent, headers: headers)
+    }
+
+    /// `PATCH [type]?search`: patches the one match; 404 when nothing matches, 412 for several.
+    func conditionalPatch(_ request: Request, type: String) async throws -> Response {
+        let matches = try await conditionalMatches(request, type: type, parameters: RequestParsing.queryPairs(request))
+        guard matches.count <= 1 else { throw Self.multipleMatches(type) }
+        guard let match = matches.first else { throw FHIRError(.notFound, .notFound, "No \(type) matches the condition") }
+        return try await patch(request, type: type, id: match.id)
+    }
+}

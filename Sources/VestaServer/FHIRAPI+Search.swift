@@ -1,0 +1,78 @@
+import FHIRCore
+import FHIRDefinitions
+import FHIRSearch
+import FHIRStore
+import Foundation
+import Hummingbird
+
+/// Search: `GET [type]`, `POST [type]/_search`, and compartment search `GET Patient/p1/Observation`.
+extension FHIRAPI {
+    /// Entries per page when the client gives no `_count`.
+    static let defaultPageSize = 50
+
+    /// Runs a search whose parameters are `parameters` and answers a `searchset` Bundle.
+    func search(
+        _ request: Request, type: String, parameters: [(name: String, value: String)],
+        compartment: (type: String, id: String)? = nil
+    ) async throws -> Response {
+        var query = try parseSearch(request, type: type, parameters: parameters)
+        var searchPath = "\(baseURL(request))/\(type)"
+        if let compartment {
+            query.criteria.append(try compartmentCriterion(compartment, memberType: type))
+            searchPath = "\(baseURL(request))/\(compartment.type)/\(compartment.id)/\(type)"
+        }
+        let count = query.count ?? Self.defaultPageSize
+        let page = try await runSearch(query, count: count)
+        let bundle = SearchBundle(page: page, searchURL: searchPath, applied: query.applied, count: count,
+                                  baseURL: baseURL(request), reshape: reshaping(query))
+        return FHIRResponses.json(bundle.text, pretty: ResponseOptions(request).pretty)
+    }
+
+    /// Parses search parameters; `Prefer: handling=strict` turns ignored parameters into errors.
+    func parseSearch(_ request: Request, type: String, parameters: [(name: String, value: String)]) throws -> SearchQuery {
+        let strict = request.headers[.prefer]?.split(separator: ",").contains {
+            $0.trimmingCharacters(in: .whitespaces) == "handling=strict"
+        } ?? false
+        do {
+            return try searchParser.parse(resourceType: type, parameters: parameters, strict: strict)
+        } catch {
+            throw FHIRError.badRequest(error.description)
+        }
+    }
+
+    /// Runs a parsed search, answering what the store cannot run as 400.
+    func runSearch(_ query: SearchQuery, count: Int) async throws -> SearchPage {
+        do {
+            return try await store.search(query, count: count)
+        } catch let error as SearchExecutionError {
+            throw FHIRError.badRequest(error.description)
+        }
+    }
+
+    /// The compartment criterion for `GET [compartment type]/[id]/[member type]`, from the
+    /// official CompartmentDefinitions.
+    private func compartmentCriterion(_ compartment: (type: String, id: String), memberType: String) throws -> SearchCriterion {
+        let registry = store.registry
+        guard let membership = registry.compartments(for: memberType).first(where: { $0.compartment == compartment.type }) else {
+            throw FHIRError(.badRequest, .notSupported, "\(memberType) is not in the \(compartment.type) compartment")
+        }
+        if membership.parameterCodes.contains("{def}"), memberType == compartment.type,
+           let idParameter = registry.parameter("_id", for: memberType) {
+            return .match(ParameterMatch(parameter: idParameter, modifier: nil, values: [.token(system: nil, code: compartment.id)]))
+        }
+        let parameters = membership.parameterCodes.compactMap { registry.parameter($0, for: memberType) }
+        return .compartment(ownerType: compartment.type, ownerId: compartment.id, parameters: parameters)
+    }
+
+    /// The `_summary`/`_elements` rewrite of each returned resource, if any.
+    private func reshaping(_ query: SearchQuery) -> ((JSONObject) -> JSONObject)? {
+        let projection = definitions.projection
+        if let elements = query.elements { return { projection.elements($0, keeping: elements) } }
+        switch query.summary {
+        case .true?: return { projection.summary($0, mode: .summary) }
+        case .text?: return { projection.summary($0, mode: .text) }
+        case .data?: return { projection.summary($0, mode: .data) }
+        case .count?, .false?, nil: return nil
+        }
+    }
+}

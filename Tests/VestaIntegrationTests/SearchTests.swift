@@ -1,0 +1,278 @@
+import FHIRCore
+import Foundation
+import Hummingbird
+import Testing
+
+/// Search through the REST API against the real index. Every test makes its own data, marked
+/// by a unique value, so tests can share the database and run in parallel.
+@Suite struct SearchTests {
+    // MARK: Helpers
+
+    @discardableResult
+    private func create(_ client: FHIRTestClient, _ resource: JSONValue) async throws -> String {
+        let type = resource["resourceType"]?.stringValue ?? ""
+        let response = try await client.send(.post, "/fhir/\(type)", json: resource)
+        try #require(response.status == .created, "create \(type): \(response.diagnostics)")
+        return try #require(response.object["id"]?.stringValue)
+    }
+
+    /// The ids of the `match` entries of a search, in order.
+    private func matches(_ client: FHIRTestClient, _ uri: String, headers: HTTPFields = [:]) async throws -> [String] {
+        let response = try await client.send(.get, uri, headers: headers)
+        try #require(response.status == .ok, "\(uri): \(response.status) \(response.diagnostics)")
+        return entries(response, mode: "match")
+    }
+
+    private func entries(_ response: FHIRTestResponse, mode: String) -> [String] {
+        (response.object["entry"]?.arrayValue ?? []).filter { $0["search"]?["mode"] == .string(mode) }.compactMap {
+            guard let type = $0["resource"]?["resourceType"]?.stringValue, let id = $0["resource"]?["id"]?.stringValue else { return nil }
+            return mode == "match" ? id : "\(type)/\(id)"
+        }
+    }
+
+    private func patient(family: String, given: String = "Ann", birthDate: String = "1970-05-17", identifier: (String, String)? = nil,
+                         gender: String = "female") -> JSONValue {
+        var object: JSONObject = [
+            "resourceType": "Patient", "gender": .string(gender), "birthDate": .string(birthDate),
+            "name": [["family": .string(family), "given": [.string(given)]]],
+        ]
+        if let identifier { object["identifier"] = [["system": .string(identifier.0), "value": .string(identifier.1)]] }
+        return .object(object)
+    }
+
+    private func observation(patient: String, code: String = "8867-4", effective: String, value: String = "72",
+                             unit: String = "/min") -> JSONValue {
+        [
+            "resourceType": "Observation", "status": "final",
+            "code": ["coding": [["system": "http://loinc.org", "code": .string(code)]]],
+            "subject": ["reference": .string("Patient/\(patient)")],
+            "effectiveDateTime": .string(effective),
+            "valueQuantity": ["value": .number(value), "unit": .string(unit), "system": "http://unitsofmeasure.org", "code": .string(unit)],
+        ]
+    }
+
+    // MARK: Parameter types
+
+    @Test func tokenForms() async throws {
+        let client = try await FHIRTestClient.make()
+        let system = "urn:test:\(uniqueId())"
+        let a = try await create(client, patient(family: "Token", identifier: (system, "A-1")))
+        let b = try await create(client, patient(family: "Token", identifier: (system + "-other", "A-1")))
+        #expect(try await matches(client, "/fhir/Patient?identifier=\(system)|A-1") == [a])
+        #expect(try await matches(client, "/fhir/Patient?identifier=\(system)|") == [a])
+        #expect(Set(try await matches(client, "/fhir/Patient?identifier=\(system)|A-1,\(system)-other|A-1")) == [a, b])
+        #expect(try await matches(client, "/fhir/Patient?identifier=\(system)|A-2").isEmpty)
+        #expect(try await matches(client, "/fhir/Patient?identifier=%7CA-1&family=Token&identifier=\(system)|").isEmpty)
+    }
+
+    @Test func stringsFoldCaseAndAccentsAndMatchPrefixes() async throws {
+        let client = try await FHIRTestClient.make()
+        let family = "Müller\(uniqueId("x").replacingOccurrences(of: "-", with: ""))"
+        let id = try await create(client, patient(family: family))
+        let folded = family.replacingOccurrences(of: "ü", with: "u").lowercased()
+        #expect(try await matches(client, "/fhir/Patient?family=\(folded)") == [id])
+        #expect(try await matches(client, "/fhir/Patient?family=\(String(folded.prefix(12)))").contains(id))
+        #expect(try await matches(client, "/fhir/Patient?family:exact=\(folded)").isEmpty)
+        let exact = family.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? family
+        #expect(try await matches(client, "/fhir/Patient?family:exact=\(exact)") == [id])
+        #expect(try await matches(client, "/fhir/Patient?family:contains=\(String(folded.dropFirst(3)))") == [id])
+        #expect(try await matches(client, "/fhir/Patient?name=\(folded)") == [id])
+    }
+
+    @Test func datePrefixesAtEveryPrecision() async throws {
+        let client = try await FHIRTestClient.make()
+        let family = uniqueId("d")
+        let id = try await create(client, patient(family: family, birthDate: "1970-05-17"))
+        let hits: [(String, Bool)] = [
+            ("1970", true), ("1970-05", true), ("1970-05-17", true), ("1970-05-18", false), ("eq1970-05", true),
+            ("ne1970-05-17", false), ("ne1971", true), ("gt1970-05-16", true), ("gt1970-05-17", false), ("ge1970-05-17", true),
+            ("lt1970-05-18", true), ("lt1970-05-17", false), ("le1970-05-17", true), ("sa1970-05-16", true), ("sa1970-05", false),
+            ("eb1970-05-18", true), ("eb1970-05-17", false), ("ap1970-05-17", true), ("gt1970-05-17T10:00:00Z", true),
+        ]
+        for (value, expected) in hits {
+            let found = try await matches(client, "/fhir/Patient?family=\(family)&birthdate=\(value)")
+            #expect(found == (expected ? [id] : []), "birthdate=\(value)")
+        }
+        let bad = try await client.send(.get, "/fhir/Patient?birthdate=1970-13")
+        #expect(bad.status == .badRequest)
+        #expect(bad.diagnostics.contains("birthdate"))
+    }
+
+    @Test func quantityAndNumberPrefixes() async throws {
+        let client = try await FHIRTestClient.make()
+        let patientId = try await create(client, patient(family: uniqueId("q")))
+        let id = try await create(client, observation(patient: patientId, effective: "2024-01-01T10:00:00Z", value: "72.5"))
+        let base = "/fhir/Observation?subject=Patient/\(patientId)&value-quantity="
+        #expect(try await matches(client, base + "72.5") == [id])
+        #expect(try await matches(client, base + "72") == [])  // [71.5, 72.5) excludes 72.5
+        #expect(try await matches(client, base + "73") == [id])  // [72.5, 73.5) includes it
+        #expect(try await matches(client, base + "gt72") == [id])
+        #expect(try await matches(client, base + "lt72.5") == [])
+        #expect(try await matches(client, base + "le72.5|http://unitsofmeasure.org|/min") == [id])
+        #expect(try await matches(client, base + "72.5||/min") == [id])
+        #expect(try await matches(client, base + "72.5|http://unitsofmeasure.org|mg") == [])
+        #expect(try await matches(client, base + "ap70") == [id])
+    }
+
+    @Test func referencesChainsAndReverseChains() async throws {
+        let client = try await FHIRTestClient.make()
+        let family = uniqueId("r")
+        let patientId = try await create(client, patient(family: family))
+        let other = try await create(client, patient(family: uniqueId("r")))
+        let observationId = try await create(client, observation(patient: patientId, effective: "2024-02-01T08:00:00Z"))
+        _ = try await create(client, observation(patient: other, effective: "2024-02-01T08:00:00Z"))
+        #expect(try await matches(client, "/fhir/Observation?subject=Patient/\(patientId)") == [observationId])
+        #expect(try await matches(client, "/fhir/Observation?patient=\(patientId)") == [observationId])
+        #expect(try await matches(client, "/fhir/Observation?subject:Patient=\(patientId)") == [observationId])
+        #expect(try await matches(client, "/fhir/Observation?subject:Patient.family=\(family)") == [observationId])
+        #expect(try await matches(client, "/fhir/Observation?patient.family=\(family)") == [observationId])
+        #expect(try await matches(client, "/fhir/Patient?_has:Observation:patient:code=8867-4&family=\(family)") == [patientId])
+        #expect(try await matches(client, "/fhir/Patient?_has:Observation:patient:code=0000-0&family=\(family)").isEmpty)
+        #expect(try await matches(client, "/fhir/Patient/\(patientId)/Observation") == [observationId])
+    }
+
+    @Test func compositeMissingAndNot() async throws {
+        let client = try await FHIRTestClient.make()
+        let patientId = try await create(client, patient(family: uniqueId("c")))
+        let high = try await create(client, observation(patient: patientId, effective: "2024-03-01T08:00:00Z", value: "130"))
+        let low = try await create(client, observation(patient: patientId, code: "8480-6", effective: "2024-03-01T08:00:00Z", value: "90"))
+        let base = "/fhir/Observation?subject=Patient/\(patientId)"
+        #expect(try await matches(client, base + "&code-value-quantity=http://loinc.org|8867-4$gt120") == [high])
+        #expect(try await matches(client, base + "&code-value-quantity=http://loinc.org|8480-6$gt120").isEmpty)
+        #expect(try await matches(client, base + "&code:not=8867-4") == [low])
+        #expect(try await matches(client, base + "&encounter:missing=true&_sort=_id") == [high, low].sorted())
+        #expect(try await matches(client, base + "&value-quantity:missing=false&code=8480-6") == [low])
+    }
+
+    // MARK: Results
+
+    @Test func includesRevincludesAndIterate() async throws {
+        let client = try await FHIRTestClient.make()
+        let organization = try await create(client, ["resourceType": "Organization", "name": .string(uniqueId("org"))])
+        var subject = patient(family: uniqueId("i")).objectValue ?? JSONObject()
+        subject["managingOrganization"] = ["reference": .string("Organization/\(organization)")]
+        let patientId = try await create(client, .object(subject))
+        let observationId = try await create(client, observation(patient: patientId, effective: "2024-04-01T08:00:00Z"))
+        let forward = try await client.send(.get, "/fhir/Observation?_id=\(observationId)&_include=Observation:subject")
+        #expect(entries(forward, mode: "include") == ["Patient/\(patientId)"])
+        let iterated = try await client.send(
+            .get, "/fhir/Observation?_id=\(observationId)&_include=Observation:patient&_include:iterate=Patient:organization")
+        #expect(Set(entries(iterated, mode: "include")) == ["Patient/\(patientId)", "Organization/\(organization)"])
+        let reverse = try await client.send(.get, "/fhir/Patient?_id=\(patientId)&_revinclude=Observation:subject")
+        #expect(entries(reverse, mode: "match") == [patientId])
+        #expect(entries(reverse, mode: "include") == ["Observation/\(observationId)"])
+    }
+
+    @Test func sortPagingAndTotals() async throws {
+        let client = try await FHIRTestClient.make()
+        let patientId = try await create(client, patient(family: uniqueId("p")))
+        var created: [String] = []
+        for hour in 0..<7 {
+            created.append(try await create(client, observation(patient: patientId, effective: "2024-05-01T0\(hour):00:00Z")))
+        }
+        let newestFirst = Array(created.reversed())
+        let query = "/fhir/Observation?patient=\(patientId)&code=http://loinc.org|8867-4&_sort=-date&_count=3&_total=accurate"
+        var seen: [String] = []
+        var next: String? = query
+        var pages = 0
+        while let uri = next {
+            let response = try await client.send(.get, uri)
+            try #require(response.status == .ok, "\(response.diagnostics)")
+            seen += entries(response, mode: "match")
+            if pages == 0 {
+                #expect(response.object["total"] == .number("7"))
+                // A reading written between pages sorts before the cursor and never shows up in later pages.
+                created.append(try await create(client, observation(patient: patientId, effective: "2024-05-02T00:00:00Z")))
+            }
+            pages += 1
+            next = (response.object["link"]?.arrayValue ?? []).first { $0["relation"] == "next" }?["url"]?.stringValue
+                .map { $0.replacingOccurrences(of: "http://vesta.test", with: "") }
+        }
+        #expect(seen == newestFirst)
+        #expect(pages == 3)
+        let ascending = try await matches(client, "/fhir/Observation?patient=\(patientId)&_sort=date,_id")
+        #expect(ascending == Array(created.prefix(7)) + [created[7]])
+        let count = try await client.send(.get, "/fhir/Observation?patient=\(patientId)&_summary=count")
+        #expect(count.object["total"] == .number("8"))
+        #expect(count.object["entry"] == nil)
+    }
+
+    @Test func deletedAndUpdatedResourcesAreReindexed() async throws {
+        let client = try await FHIRTestClient.make()
+        let family = uniqueId("u")
+        let id = try await create(client, patient(family: family))
+        var updated = patient(family: family + "x", gender: "male").objectValue ?? JSONObject()
+        updated["id"] = .string(id)
+        #expect(try await client.send(.put, "/fhir/Patient/\(id)", json: .object(updated)).status == .ok)
+        #expect(try await matches(client, "/fhir/Patient?family:exact=\(family)").isEmpty)
+        #expect(try await matches(client, "/fhir/Patient?family:exact=\(family)x&gender=male") == [id])
+        #expect(try await client.send(.delete, "/fhir/Patient/\(id)").status == .noContent)
+        #expect(try await matches(client, "/fhir/Patient?family=\(family)").isEmpty)
+        #expect(try await client.count("SELECT count(*) FROM sp_string s JOIN r_patient r ON r.key = s.key WHERE r.id = '\(id)'") == 0)
+    }
+
+    @Test func strictAndLenientHandling() async throws {
+        let client = try await FHIRTestClient.make()
+        let family = uniqueId("h")
+        let id = try await create(client, patient(family: family))
+        let lenient = try await client.send(.get, "/fhir/Patient?family=\(family)&banana=1")
+        #expect(entries(lenient, mode: "match") == [id])
+        let selfLink = (lenient.object["link"]?.arrayValue ?? []).first { $0["relation"] == "self" }?["url"]?.stringValue ?? ""
+        #expect(selfLink.contains("family=\(family)"))
+        #expect(!selfLink.contains("banana"))
+        let strict = try await client.send(.get, "/fhir/Patient?family=\(family)&banana=1", headers: [.prefer: "handling=strict"])
+        #expect(strict.status == .badRequest)
+        #expect(strict.diagnostics.contains("banana"))
+        let posted = try await client.send(.post, "/fhir/Patient/_search", body: "family=\(family)",
+                                           headers: [.contentType: "application/x-www-form-urlencoded"])
+        #expect(entries(posted, mode: "match") == [id], "\(posted.status) \(posted.text)")
+    }
+
+    // MARK: Conditional interactions
+
+    @Test func conditionalCreateUpdatePatchDelete() async throws {
+        let client = try await FHIRTestClient.make()
+        let system = "urn:test:\(uniqueId())"
+        let resource = patient(family: "Cond", identifier: (system, "1"))
+        let first = try await client.send(.post, "/fhir/Patient", json: resource, headers: [.ifNoneExist: "identifier=\(system)|1"])
+        #expect(first.status == .created)
+        let again = try await client.send(.post, "/fhir/Patient", json: resource, headers: [.ifNoneExist: "identifier=\(system)|1"])
+        #expect(again.status == .ok)
+        #expect(again.object["id"] == first.object["id"])
+        let update = try await client.send(.put, "/fhir/Patient?identifier=\(system)|1", json: patient(family: "Cond", identifier: (system, "1"), gender: "male"))
+        #expect(update.status == .ok)
+        #expect(update.object["id"] == first.object["id"])
+        let patch = try await client.send(.patch, "/fhir/Patient?identifier=\(system)|1",
+                                          body: #"[{"op":"replace","path":"/gender","value":"other"}]"#,
+                                          headers: [.contentType: "application/json-patch+json"])
+        #expect(patch.status == .ok)
+        #expect(patch.object["gender"] == "other")
+        _ = try await create(client, patient(family: "Cond", identifier: (system, "1")))
+        let ambiguous = try await client.send(.delete, "/fhir/Patient?identifier=\(system)|1")
+        #expect(ambiguous.status == .preconditionFailed)
+        let unknownParameter = try await client.send(.delete, "/fhir/Patient?banana=\(system)")
+        #expect(unknownParameter.status == .badRequest)
+        let created = try await client.send(.put, "/fhir/Patient?identifier=\(system)|2", json: patient(family: "Cond", identifier: (system, "2")))
+        #expect(created.status == .created)
+        #expect(try await client.send(.delete, "/fhir/Patient?identifier=\(system)|2").status == .noContent)
+        #expect(try await matches(client, "/fhir/Patient?identifier=\(system)|2").isEmpty)
+    }
+
+    // MARK: Plans
+
+    /// The remote-monitoring query is one ordered range scan of the Observation timeline.
+    @Test func remoteMonitoringQueryUsesTheTimelineIndex() async throws {
+        let client = try await FHIRTestClient.make()
+        let rows = try await client.environment.client.query(
+            """
+            EXPLAIN SELECT tl.key FROM observation_timeline tl JOIN r_observation r ON r.key = tl.key
+             WHERE tl.subject = 'Patient/p1' AND tl.code = 'http://loinc.org|8867-4' AND tl.hi > '2024-01-01' AND NOT r.deleted
+             ORDER BY tl.hi DESC, tl.key DESC LIMIT 10
+            """)
+        var plan: [String] = []
+        for try await line in rows.decode(String.self) { plan.append(line) }
+        let text = plan.joined(separator: "\n")
+        #expect(text.contains("Scan Backward using observation_timeline_order"), "\(text)")
+        #expect(!text.contains("Sort"), "\(text)")
+    }
+}
