@@ -13,6 +13,13 @@ public struct SearchPage: Sendable {
     public let nextCursor: String?
     /// Matches in all pages, when `_total` (or `_summary=count`) asked for it.
     public let total: Int?
+
+    public init(matches: [StoredResource], included: [StoredResource], nextCursor: String?, total: Int?) {
+        self.matches = matches
+        self.included = included
+        self.nextCursor = nextCursor
+        self.total = total
+    }
 }
 
 extension ResourceStore {
@@ -169,7 +176,7 @@ extension ResourceStore {
     }
 
     /// Current, not deleted rows of `type` meeting `condition` (over alias `r`), at most `includeLimit`.
-    private func currentRows(type: String, condition: String, binds values: [any PostgresNonThrowingEncodable & Sendable]) async throws -> [IncludedRow] {
+    func currentRows(type: String, condition: String, binds values: [any PostgresNonThrowingEncodable & Sendable]) async throws -> [IncludedRow] {
         let table = try Tables(type, known: knownTypes).current
         var binds = PostgresBindings()
         for value in values { binds.append(value) }

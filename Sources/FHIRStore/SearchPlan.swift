@@ -109,7 +109,7 @@ struct SearchPlan {
 
 /// The remote-monitoring query shape the Observation timeline answers: one patient (or
 /// Patient subject), one `system|code`, any `date` criteria, sorted by `-date` or not at all.
-private struct TimelineShape {
+struct TimelineShape {
     let subject: String
     let code: String
     let dateMatches: [[SearchMatchValue]]
@@ -147,7 +147,7 @@ private struct TimelineShape {
     }
 
     /// `Patient/<id>` when the match is `patient` or `subject` naming exactly one Patient.
-    private static func patientReference(_ match: ParameterMatch) -> String? {
+    static func patientReference(_ match: ParameterMatch) -> String? {
         guard ["patient", "subject"].contains(match.parameter.code), match.values.count == 1,
               case .reference(let type, let id?, nil, _) = match.values[0]
         else { return nil }

@@ -36,6 +36,7 @@ struct FHIRAPI: Sendable {
             let owner = try resourceType(context)
             let id = try resourceId(context)
             let member = context.parameters.get("operation") ?? ""
+            if member == "$everything", owner == "Patient" { return try await everything(request, patientId: id) }
             guard definitions.isResourceType(member) else {
                 throw FHIRError(.notFound, .notSupported, "Unknown resource type '\(member)'")
             }
@@ -48,7 +49,12 @@ struct FHIRAPI: Sendable {
         group.get(":type/_history") { request, context in
             try await history(request, scope: .type(try resourceType(context)))
         }
-        group.get(":type/:id") { request, context in try await read(request, context) }
+        group.get(":type/:id") { request, context in
+            if context.parameters.get("id") == "$lastn", try resourceType(context) == "Observation" {
+                return try await lastN(request)
+            }
+            return try await read(request, context)
+        }
         group.put(":type/:id") { request, context in try await update(request, context) }
         group.patch(":type/:id") { request, context in
             try await patch(request, type: try resourceType(context), id: try resourceId(context))

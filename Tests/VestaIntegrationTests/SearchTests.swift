@@ -228,6 +228,56 @@ import Testing
         #expect(entries(posted, mode: "match") == [id], "\(posted.status) \(posted.text)")
     }
 
+    // MARK: Operations
+
+    @Test func lastNGivesTheNewestPerCode() async throws {
+        let client = try await FHIRTestClient.make()
+        let patientId = try await create(client, patient(family: uniqueId("l")))
+        var heartRates: [String] = []
+        for minute in 0..<4 {
+            heartRates.append(try await create(client, observation(patient: patientId, effective: "2024-07-01T10:0\(minute):00Z")))
+        }
+        let pressure = try await create(client, observation(patient: patientId, code: "8480-6", effective: "2024-07-01T09:00:00Z"))
+        let newest = try await matches(client, "/fhir/Observation/$lastn?patient=\(patientId)&max=2")
+        #expect(newest == [pressure, heartRates[3], heartRates[2]])  // by code, newest first within a code
+        let filtered = try await matches(client, "/fhir/Observation/$lastn?patient=\(patientId)&code=8480-6")
+        #expect(filtered == [pressure])
+        let noPatient = try await client.send(.get, "/fhir/Observation/$lastn?code=8480-6")
+        #expect(noPatient.status == .badRequest)
+    }
+
+    @Test func everythingPagesThroughTheCompartment() async throws {
+        let client = try await FHIRTestClient.make()
+        let patientId = try await create(client, patient(family: uniqueId("e")))
+        var members: Set<String> = ["Patient/\(patientId)"]
+        for minute in 0..<3 {
+            let id = try await create(client, observation(patient: patientId, effective: "2024-08-01T10:0\(minute):00Z"))
+            members.insert("Observation/\(id)")
+        }
+        let condition = try await create(client, [
+            "resourceType": "Condition", "subject": ["reference": .string("Patient/\(patientId)")],
+            "code": ["text": "hypertension"],
+        ])
+        members.insert("Condition/\(condition)")
+        _ = try await create(client, observation(patient: try await create(client, patient(family: uniqueId("e"))), effective: "2024-08-01T10:00:00Z"))
+        var seen: [String] = []
+        var next: String? = "/fhir/Patient/\(patientId)/$everything?_count=2"
+        while let uri = next {
+            let response = try await client.send(.get, uri)
+            try #require(response.status == .ok, "\(response.diagnostics)")
+            seen += (response.object["entry"]?.arrayValue ?? []).compactMap {
+                guard let type = $0["resource"]?["resourceType"]?.stringValue, let id = $0["resource"]?["id"]?.stringValue else { return nil }
+                return "\(type)/\(id)"
+            }
+            next = (response.object["link"]?.arrayValue ?? []).first { $0["relation"] == "next" }?["url"]?.stringValue
+                .map { $0.replacingOccurrences(of: "http://vesta.test", with: "") }
+        }
+        #expect(seen.count == members.count)
+        #expect(Set(seen) == members)
+        let onlyConditions = try await client.send(.get, "/fhir/Patient/\(patientId)/$everything?_type=Condition")
+        #expect((onlyConditions.object["entry"]?.arrayValue ?? []).count == 1)
+    }
+
     // MARK: Conditional interactions
 
     @Test func conditionalCreateUpdatePatchDelete() async throws {
