@@ -211,6 +211,17 @@ import Testing
         #expect(try await client.count("SELECT count(*) FROM sp_string s JOIN r_patient r ON r.key = s.key WHERE r.id = '\(id)'") == 0)
     }
 
+    @Test func reindexRestoresLostIndexRows() async throws {
+        let client = try await FHIRTestClient.make()
+        let family = uniqueId("ri")
+        let id = try await create(client, patient(family: family))
+        _ = try await client.count("WITH gone AS (DELETE FROM sp_string WHERE key = (SELECT key FROM r_patient WHERE id = '\(id)') RETURNING 1) SELECT count(*) FROM gone")
+        #expect(try await matches(client, "/fhir/Patient?family=\(family)").isEmpty)
+        #expect(try await client.store.reindex(type: "Patient") >= 1)
+        #expect(try await matches(client, "/fhir/Patient?family=\(family)") == [id])
+        #expect(try await matches(client, "/fhir/Patient?family=\(family)&gender=female") == [id])
+    }
+
     @Test func strictAndLenientHandling() async throws {
         let client = try await FHIRTestClient.make()
         let family = uniqueId("h")

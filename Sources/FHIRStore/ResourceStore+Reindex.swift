@@ -1,0 +1,52 @@
+import FHIRCore
+import FHIRSearch
+import Foundation
+import PostgresNIO
+
+extension ResourceStore {
+    /// Rewrites the search index rows of every current resource of `type` from its stored
+    /// body, in key order, `batchSize` rows read at a time; for data written before the index
+    /// existed or after the search definitions changed. Online: a resource rewritten
+    /// concurrently keeps the rows its own write stored. Returns how many were reindexed.
+    @discardableResult
+    public func reindex(type: String, batchSize: Int = 500) async throws -> Int {
+        let tables = try Tables(type, known: knownTypes)
+        var after: Int64 = 0
+        var reindexed = 0
+        while true {
+            var batch: [(key: Int64, id: String, version: Int32, json: String)] = []
+            let rows = try await client.query(
+                """
+                SELECT key, id, version, coalesce(exact_text, body::text) FROM \(unescaped: tables.current)
+                 WHERE key > \(after) AND NOT deleted ORDER BY key LIMIT \(Int64(batchSize))
+                """, logger: logger)
+            for try await (key, id, version, json) in rows.decode((Int64, String, Int32, String).self) {
+                batch.append((key, id, version, json))
+            }
+            guard let last = batch.last else { return reindexed }
+            for row in batch {
+                let text = try sealer.unseal(row.json, type: type, id: row.id, version: Int(row.version))
+                guard let resource = try? JSONReader.parse(text) else {
+                    throw StoreError.unreadable(type: type, id: row.id, reason: "stored body is not JSON")
+                }
+                let entries: [SearchIndexEntry]
+                do {
+                    entries = try indexer.indexValues(for: resource)
+                } catch {
+                    throw StoreError.unindexable(type: type, id: row.id, reason: error.description)
+                }
+                var binds = PostgresBindings()
+                binds.append(row.key)
+                binds.append(row.version)
+                var statements = ["target AS (SELECT key FROM \(tables.current) WHERE key = $1 AND version = $2)"]
+                statements += SearchIndexRows.deleteStatements(keyFrom: "target", resourceType: type)
+                statements += SearchIndexRows(entries: entries, resourceType: type, registry: registry)
+                    .insertStatements(keyFrom: "target", binds: &binds)
+                let sql = "WITH \(statements.joined(separator: ",\n")) SELECT count(*) FROM target"
+                try await client.query(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger)
+                reindexed += 1
+            }
+            after = last.key
+        }
+    }
+}
