@@ -65,7 +65,7 @@ extension FHIRAPI {
     }
 
     /// The `_summary`/`_elements` rewrite of each returned resource, if any.
-    private func reshaping(_ query: SearchQuery) -> ((JSONObject) -> JSONObject)? {
+    func reshaping(_ query: SearchQuery) -> ((JSONObject) -> JSONObject)? {
         let projection = definitions.projection
         if let elements = query.elements { return { projection.elements($0, keeping: elements) } }
         switch query.summary {

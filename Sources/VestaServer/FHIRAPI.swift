@@ -20,6 +20,7 @@ struct FHIRAPI: Sendable {
             FHIRResponses.json(capabilityStatement, pretty: ResponseOptions(request).pretty)
         }
         group.get("_history") { request, _ in try await history(request, scope: .system) }
+        group.get { request, _ in try await systemSearch(request) }
         group.post { _, _ -> Response in
             throw FHIRError.notImplemented("transaction and batch Bundles are not supported yet")
         }

@@ -239,6 +239,63 @@ import Testing
         #expect(entries(posted, mode: "match") == [id], "\(posted.status) \(posted.text)")
     }
 
+    @Test func systemSearchAcrossTypesPagesTypeAfterType() async throws {
+        let client = try await FHIRTestClient.make()
+        let tag = uniqueId("tag")
+        let meta: JSONValue = ["tag": [["system": "urn:test", "code": .string(tag)]]]
+        var tagged = patient(family: uniqueId("s")).objectValue ?? JSONObject()
+        tagged["meta"] = meta
+        let patientId = try await create(client, .object(tagged))
+        var reading = observation(patient: patientId, effective: "2024-09-01T10:00:00Z").objectValue ?? JSONObject()
+        reading["meta"] = meta
+        let observationId = try await create(client, .object(reading))
+        var seen: [String] = []
+        var next: String? = "/fhir?_type=Patient,Observation&_tag=urn:test|\(tag)&_count=1"
+        while let uri = next {
+            let response = try await client.send(.get, uri)
+            try #require(response.status == .ok, "\(response.diagnostics)")
+            seen += entries(response, mode: "match")
+            next = (response.object["link"]?.arrayValue ?? []).first { $0["relation"] == "next" }?["url"]?.stringValue
+                .map { $0.replacingOccurrences(of: "http://vesta.test", with: "") }
+        }
+        #expect(seen == [patientId, observationId])
+        let everyType = try await client.send(.get, "/fhir?_tag=urn:test|\(tag)&_total=accurate")
+        #expect(Set(entries(everyType, mode: "match")) == [patientId, observationId])
+        #expect(everyType.object["total"] == .number("2"))
+        let notEverywhere = try await client.send(.get, "/fhir?family=x")
+        #expect(notEverywhere.status == .badRequest)
+    }
+
+    @Test func nestedReverseChainAndTotals() async throws {
+        let client = try await FHIRTestClient.make()
+        let family = uniqueId("n")
+        var person = patient(family: family).objectValue ?? JSONObject()
+        person["communication"] = [["language": ["text": "English"]]]  // not a summary element
+        let patientId = try await create(client, .object(person))
+        let encounter = try await create(client, ["resourceType": "Encounter", "status": "finished",
+                                                   "class": ["system": "http://terminology.hl7.org/CodeSystem/v3-ActCode", "code": "AMB"],
+                                                   "subject": ["reference": .string("Patient/\(patientId)")]])
+        var reading = observation(patient: patientId, effective: "2024-10-01T10:00:00Z").objectValue ?? JSONObject()
+        reading["encounter"] = ["reference": .string("Encounter/\(encounter)")]
+        _ = try await create(client, .object(reading))
+        #expect(try await matches(client, "/fhir/Patient?family=\(family)&_has:Encounter:patient:_has:Observation:encounter:code=8867-4") == [patientId])
+        #expect(try await matches(client, "/fhir/Patient?family=\(family)&_has:Encounter:patient:_has:Observation:encounter:code=1-1").isEmpty)
+        let estimate = try await client.send(.get, "/fhir/Patient?family=\(family)&_total=estimate")
+        guard case .number? = estimate.object["total"] else {
+            Issue.record("_total=estimate gave no total: \(estimate.text)")
+            return
+        }
+        let summary = try await client.send(.get, "/fhir/Patient?family=\(family)&_summary=true")
+        let resource = summary.object["entry"]?.arrayValue?.first?["resource"]
+        #expect(resource?["meta"]?["tag"]?.arrayValue?.contains { $0["code"] == "SUBSETTED" } == true)
+        #expect(resource?["communication"] == nil)
+        #expect(resource?["birthDate"] == "1970-05-17")
+        let elements = try await client.send(.get, "/fhir/Patient?family=\(family)&_elements=gender")
+        let projected = elements.object["entry"]?.arrayValue?.first?["resource"]
+        #expect(projected?["gender"] == "female")
+        #expect(projected?["name"] == nil)
+    }
+
     // MARK: Operations
 
     @Test func lastNGivesTheNewestPerCode() async throws {
