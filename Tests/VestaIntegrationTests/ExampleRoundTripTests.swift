@@ -2,7 +2,7 @@ import FHIRCore
 import Foundation
 import Testing
 
-/// Every official R4 example goes in through the API and comes back as it was sent.
+/// Every official R4 example goes in through the API, comes back as it was sent, and is found by search.
 @Suite struct ExampleRoundTripTests {
     static let exampleFiles: [String] = {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: ProjectPaths.examples.path)) ?? []
@@ -52,6 +52,11 @@ import Testing
         #expect(entries.count == 1)
         #expect(entries.first?["resource"] == read.json)
         #expect(entries.first?["request"]?["method"] == "PUT" || entries.first?["request"]?["method"] == "POST")
+
+        // Indexed on the way in: found by id, and by its lastUpdated, through search.
+        let byId = try await client.send(.get, "/fhir/\(type)?_id=\(id)&_lastUpdated=ge2020-01-01")
+        let found = (byId.object["entry"]?.arrayValue ?? []).compactMap { $0["resource"]?["id"]?.stringValue }
+        #expect(found == [id], "\(file): \(byId.diagnostics)")
     }
 
     /// jsonb would turn 1.000000000000000000E+245 into a 246-digit integer; the number must come back as written.

@@ -144,6 +144,30 @@ import Testing
         #expect(try await matches(client, base + "&value-quantity:missing=false&code=8480-6") == [low])
     }
 
+    @Test func officialExamplesAnswerTheirSearches() async throws {
+        let client = try await FHIRTestClient.make()
+        func example(_ name: String) throws -> JSONObject {
+            let text = try String(contentsOf: ProjectPaths.examples.appendingPathComponent(name), encoding: .utf8)
+            var object = try #require(try JSONReader.parse(text).objectValue)
+            object["id"] = nil
+            return object
+        }
+        let patientId = try await create(client, .object(try example("patient-example.json")))
+        var pressure = try example("observation-example-bloodpressure.json")
+        pressure["subject"] = ["reference": .string("Patient/\(patientId)")]
+        let pressureId = try await create(client, .object(pressure))
+        let mine = "_id=\(patientId)"
+        #expect(try await matches(client, "/fhir/Patient?\(mine)&identifier=urn:oid:1.2.36.146.595.217.0.1|12345") == [patientId])
+        #expect(try await matches(client, "/fhir/Patient?\(mine)&identifier:of-type=http://terminology.hl7.org/CodeSystem/v2-0203|MR|12345") == [patientId])
+        #expect(try await matches(client, "/fhir/Patient?\(mine)&family=chalm&given=peter&birthdate=1974-12") == [patientId])
+        #expect(try await matches(client, "/fhir/Patient?\(mine)&address-city=PleasantVille&telecom=(03)%205555%206473") == [patientId])
+        let subject = "subject=Patient/\(patientId)"
+        #expect(try await matches(client, "/fhir/Observation?\(subject)&component-code-value-quantity=http://loinc.org|8480-6$gt100") == [pressureId])
+        #expect(try await matches(client, "/fhir/Observation?\(subject)&component-code-value-quantity=http://loinc.org|8480-6$lt100").isEmpty)
+        #expect(try await matches(client, "/fhir/Observation?\(subject)&combo-code=8462-4&date=2012-09&code:text=blood%20pressure") == [pressureId])
+        #expect(try await matches(client, "/fhir/Observation?\(subject)&category=vital-signs&status=final") == [pressureId])
+    }
+
     // MARK: Results
 
     @Test func includesRevincludesAndIterate() async throws {
