@@ -64,8 +64,11 @@ public struct IngestBuffer: Sendable {
         return nil
     }
 
-    /// Marks a batch processed, recording the messages that failed, in one transaction.
-    public func complete(_ batch: IngestBatch, deadLetters: [DeadLetter]) async throws {
+    /// Marks a batch processed, recording what it produced and the messages that failed, in one
+    /// transaction.
+    public func complete(_ batch: IngestBatch, report: IngestPipeline.Report) async throws {
+        let deadLetters = report.deadLetters
+        let counts = Dictionary(grouping: report.observations, by: \.outcome).mapValues { Int32($0.count) }
         let stages = deadLetters.map(\.stage.rawValue)
         let reasons = deadLetters.map(\.reason)
         let typeNames = deadLetters.map { $0.typeName ?? "" }
@@ -78,8 +81,43 @@ public struct IngestBuffer: Sendable {
                   FROM unnest(\(stages)::text[], \(reasons)::text[], \(typeNames)::text[], \(messages)::text[])
                        AS letter(stage, reason, type_name, message)
             )
-            UPDATE ingest_batch SET state = 'done', processed_at = now(), lease_until = NULL WHERE id = \(batch.id)
+            UPDATE ingest_batch SET state = 'done', processed_at = now(), lease_until = NULL,
+                   measurements = \(Int32(report.measurements)), unmapped = \(Int32(report.unmapped)),
+                   created = \(counts["created"] ?? 0), updated = \(counts["updated"] ?? 0), unchanged = \(counts["unchanged"] ?? 0)
+             WHERE id = \(batch.id)
             """, logger: logger)
+    }
+
+    /// Totals over every batch (all replicas), and the latency from receipt to processing of
+    /// the batches processed in the last hour.
+    public func statistics() async throws -> JSONValue {
+        let rows = try await client.query(
+            """
+            SELECT count(*) FILTER (WHERE state = 'pending'), count(*) FILTER (WHERE state = 'done'),
+                   coalesce(sum(message_count), 0), coalesce(sum(message_count) FILTER (WHERE state = 'done'), 0),
+                   coalesce(sum(measurements), 0), coalesce(sum(unmapped), 0),
+                   coalesce(sum(created), 0), coalesce(sum(updated), 0), coalesce(sum(unchanged), 0),
+                   (SELECT count(*) FROM ingest_dead_letter),
+                   percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM processed_at - received_at))
+                       FILTER (WHERE processed_at > now() - interval '1 hour'),
+                   percentile_cont(0.99) WITHIN GROUP (ORDER BY extract(epoch FROM processed_at - received_at))
+                       FILTER (WHERE processed_at > now() - interval '1 hour')
+              FROM ingest_batch
+            """, logger: logger)
+        for try await row in rows.decode((Int64, Int64, Int64, Int64, Int64, Int64, Int64, Int64, Int64, Int64, Double?, Double?).self) {
+            func number(_ value: Int64) -> JSONValue { .number(String(value)) }
+            func milliseconds(_ seconds: Double?) -> JSONValue { seconds.map { .number(String(Int(($0 * 1000).rounded()))) } ?? .null }
+            return [
+                "batches": ["pending": number(row.0), "processed": number(row.1)],
+                "messages": ["received": number(row.2), "processed": number(row.3)],
+                "measurements": number(row.4),
+                "unmapped": number(row.5),
+                "failed": number(row.9),
+                "observations": ["created": number(row.6), "updated": number(row.7), "unchanged": number(row.8)],
+                "latencyLastHour": ["p50Ms": milliseconds(row.10), "p99Ms": milliseconds(row.11)],
+            ]
+        }
+        return .null
     }
 
     /// The most recent dead letters, newest first.

@@ -13,8 +13,8 @@ import PostgresNIO
 /// processed twice (after a crash) ends in the same Observations.
 public struct IngestPipeline: Sendable {
     public let buffer: IngestBuffer
-    private let deviceMapping: DeviceMapping
-    private let fhirMapping: FHIRMapping
+    /// The running device and FHIR mappings.
+    public let mappings: MappingCatalog
     private let identities: IdentityResolver
     private let writer: ObservationWriter
     private let logger: Logger
@@ -38,32 +38,32 @@ public struct IngestPipeline: Sendable {
         }
     }
 
-    public init(client: PostgresClient, store: ResourceStore, definitions: FHIRDefinitions, deviceMapping: DeviceMapping,
-                fhirMapping: FHIRMapping, deviceIdentifierSystem: String? = nil, logger: Logger) {
+    public init(client: PostgresClient, store: ResourceStore, definitions: FHIRDefinitions, deviceIdentifierSystem: String? = nil,
+                logger: Logger) {
         buffer = IngestBuffer(client: client, logger: logger)
-        self.deviceMapping = deviceMapping
-        self.fhirMapping = fhirMapping
+        mappings = MappingCatalog(client: client, logger: logger)
         identities = IdentityResolver(client: client, deviceIdentifierSystem: deviceIdentifierSystem, logger: logger)
         writer = ObservationWriter(store: store, validator: StructuralValidator(definitions: definitions))
         self.logger = logger
     }
 
-    /// Claims and processes the oldest pending batch (or only batch `id`); nil when there is none.
+    /// Claims and processes the oldest pending batch (or only batch `id`); nil when there is
+    /// none, or no mappings yet (batches wait for them).
     @discardableResult
     public func processNext(id: Int64? = nil) async throws -> Report? {
-        guard let batch = try await buffer.claim(id: id) else { return nil }
-        let report = try await process(batch)
-        try await buffer.complete(batch, deadLetters: report.deadLetters)
+        guard let active = try await mappings.current(), let batch = try await buffer.claim(id: id) else { return nil }
+        let report = try await process(batch, with: active)
+        try await buffer.complete(batch, report: report)
         return report
     }
 
-    func process(_ batch: IngestBatch) async throws -> Report {
+    func process(_ batch: IngestBatch, with mappings: MappingCatalog.Active) async throws -> Report {
         var report = Report()
         var measurements: [Measurement] = []
         for message in batch.messages {
             let event = DeviceEvent(envelope: message) ?? DeviceEvent(body: message, enqueuedTime: batch.receivedAt)
             do {
-                measurements += try deviceMapping.normalize(event)
+                measurements += try mappings.device.normalize(event)
             } catch {
                 report.deadLetters.append(DeadLetter(stage: .normalize, reason: "\(error.exceptionName): \(error.message)",
                                                      typeName: error.typeName, message: message))
@@ -73,7 +73,7 @@ public struct IngestPipeline: Sendable {
         let issued = FHIRInstant.now()
         var mapped: [(group: MeasurementGroup, template: CodeValueFHIRTemplate)] = []
         for group in MeasurementGroup.groups(measurements) {
-            if let template = fhirMapping.template(for: group.type) {
+            if let template = mappings.fhir.template(for: group.type) {
                 mapped.append((group, template))
             } else {
                 report.unmapped += group.measurements.count  // a metric, not an error

@@ -4,14 +4,18 @@ import Hummingbird
 
 /// `POST /ingest` (one JSON message, a JSON array of messages, or NDJSON): the batch is
 /// committed in PostgreSQL, then 202; with `?wait=true` it is processed before answering and the
-/// answer lists the Observations written. `GET /ingest/errors` lists dead letters.
+/// answer lists the Observations written. `GET /ingest/errors` lists dead letters,
+/// `GET /ingest/stats` what ingestion has done.
 struct IngestRoutes: Sendable {
-    let pipeline: IngestPipeline?
+    let pipeline: IngestPipeline
     let maxBodySize: Int
 
     func register<Context: RequestContext>(on router: Router<Context>) {
         router.post("ingest") { request, _ -> Response in
-            let pipeline = try requirePipeline()
+            guard try await pipeline.mappings.current() != nil else {
+                throw FHIRError(.serviceUnavailable, .notSupported,
+                                "device ingestion needs mappings: PUT /mappings/device and /mappings/fhir, or start vesta with --mappings-dir")
+            }
             let messages = try await Self.messages(request, limit: maxBodySize)
             let batch = try await pipeline.buffer.append(messages)
             var answer: JSONObject = ["batch": .number(String(batch)), "messages": .number(String(messages.count))]
@@ -26,19 +30,13 @@ struct IngestRoutes: Sendable {
             return FHIRResponses.json(.object(answer), status: .accepted, pretty: false)
         }
         router.get("ingest/errors") { request, _ -> Response in
-            let pipeline = try requirePipeline()
             let limit = try RequestParsing.count(request, default: 100, maximum: 1000)
             let letters = try await pipeline.buffer.deadLetters(limit: limit)
             return FHIRResponses.json(["errors": .array(letters)], pretty: ResponseOptions(request).pretty)
         }
-    }
-
-    private func requirePipeline() throws -> IngestPipeline {
-        guard let pipeline else {
-            throw FHIRError(.serviceUnavailable, .notSupported,
-                            "device ingestion needs mappings: start vesta with --mappings-dir (devicecontent.json, fhirmapping.json)")
+        router.get("ingest/stats") { request, _ -> Response in
+            FHIRResponses.json(try await pipeline.buffer.statistics(), pretty: ResponseOptions(request).pretty)
         }
-        return pipeline
     }
 
     /// The messages of a body: a JSON object, a JSON array of objects, or NDJSON (one per line).

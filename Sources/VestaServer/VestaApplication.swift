@@ -14,17 +14,20 @@ public struct VestaServerDependencies: Sendable {
     public let migrator: Migrator
     public let definitions: FHIRDefinitions
     public let metrics: RequestMetrics
-    /// Device ingestion, when mappings are configured.
-    public let ingest: IngestPipeline?
+    /// Device ingestion; it runs once a device and a FHIR mapping are stored.
+    public let ingest: IngestPipeline
+    /// Mappings to store at start (`--mappings-dir`): device mapping text, FHIR mapping text.
+    public let startupMappings: (device: String, fhir: String)?
 
     public init(client: PostgresClient, store: ResourceStore, migrator: Migrator, definitions: FHIRDefinitions,
-                metrics: RequestMetrics, ingest: IngestPipeline? = nil) {
+                metrics: RequestMetrics, ingest: IngestPipeline, startupMappings: (device: String, fhir: String)? = nil) {
         self.client = client
         self.store = store
         self.migrator = migrator
         self.definitions = definitions
         self.metrics = metrics
         self.ingest = ingest
+        self.startupMappings = startupMappings
     }
 }
 
@@ -50,6 +53,7 @@ public enum VestaApplication {
         api.register(on: router.group("fhir").add(middleware: ContentNegotiationMiddleware()))
         MappingDebuggerRoutes(maxBodySize: configuration.maxBodySize).register(on: router)
         IngestRoutes(pipeline: dependencies.ingest, maxBodySize: configuration.maxBodySize).register(on: router)
+        MappingRoutes(catalog: dependencies.ingest.mappings, maxBodySize: configuration.maxBodySize).register(on: router)
         return router
     }
 
@@ -63,12 +67,14 @@ public enum VestaApplication {
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "Vesta"),
             logger: logger)
         app.addServices(dependencies.client)
-        if let ingest = dependencies.ingest {
-            app.addServices(IngestWorker(pipeline: ingest, logger: logger))
-        }
+        app.addServices(IngestWorker(pipeline: dependencies.ingest, logger: logger))
         app.beforeServerStarts {
             try await DatabaseProbe.check(dependencies.client, logger: logger)
             try await dependencies.migrator.migrate(dependencies.client, logger: logger)
+            if let mappings = dependencies.startupMappings {
+                try await dependencies.ingest.mappings.replace(.device, text: mappings.device)
+                try await dependencies.ingest.mappings.replace(.fhir, text: mappings.fhir)
+            }
         }
         return app
     }

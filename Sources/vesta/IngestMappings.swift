@@ -3,23 +3,25 @@ import DeviceMapping
 import FHIRMapping
 import Foundation
 
-/// The device and FHIR mappings `serve` ingests with, read from `--mappings-dir` at start.
+/// The device and FHIR mapping texts `serve` stores at start, read from `--mappings-dir`.
 /// Invalid mappings stop start-up with every error and its line and column.
 struct IngestMappings {
-    let device: DeviceMapping
-    let fhir: FHIRMapping
+    let device: String
+    let fhir: String
 
     static func load(_ directory: String) throws -> IngestMappings {
         let folder = URL(fileURLWithPath: directory, isDirectory: true)
-        func read(_ name: String) throws -> [UInt8] {
+        func read(_ name: String) throws -> String {
             guard let data = FileManager.default.contents(atPath: folder.appendingPathComponent(name).path) else {
                 throw ValidationError("--mappings-dir: cannot read \(name) in \(directory)")
             }
-            return Array(data)
+            return String(decoding: data, as: UTF8.self)
         }
+        let mappings = IngestMappings(device: try read("devicecontent.json"), fhir: try read("fhirmapping.json"))
         do {
-            return IngestMappings(device: try DeviceMapping.parse(try read("devicecontent.json")),
-                                  fhir: try FHIRMapping.parse(try read("fhirmapping.json")))
+            _ = try DeviceMapping.parse(mappings.device)
+            _ = try FHIRMapping.parse(mappings.fhir)
+            return mappings
         } catch let errors as DeviceMappingErrors {
             throw ValidationError("devicecontent.json is invalid:\n\(errors)")
         } catch let errors as FHIRMappingErrors {

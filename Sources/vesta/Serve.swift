@@ -28,7 +28,7 @@ struct Serve: AsyncParsableCommand {
     var maxBodySize: Int = environment("VESTA_MAX_BODY_SIZE").flatMap(Int.init) ?? 16 << 20
 
     @Option(name: .customLong("mappings-dir"),
-            help: "Directory with devicecontent.json and fhirmapping.json; enables POST /ingest (VESTA_MAPPINGS_DIR).")
+            help: "Directory with devicecontent.json and fhirmapping.json, stored as the running ingest mappings at start (VESTA_MAPPINGS_DIR).")
     var mappingsDirectoryFlag: String?
 
     @Option(name: .customLong("device-identifier-system"),
@@ -52,13 +52,11 @@ struct Serve: AsyncParsableCommand {
         do {
             let client = PostgresClient(configuration: connection.configuration, backgroundLogger: logger)
             let store = ResourceStore(client: client, resourceTypes: definitions.resourceTypes, indexer: indexer, logger: logger)
-            let ingest = mappings.map {
-                IngestPipeline(client: client, store: store, definitions: definitions, deviceMapping: $0.device,
-                               fhirMapping: $0.fhir, deviceIdentifierSystem: deviceIdentifierSystem, logger: logger)
-            }
+            let ingest = IngestPipeline(client: client, store: store, definitions: definitions,
+                                        deviceIdentifierSystem: deviceIdentifierSystem, logger: logger)
             let dependencies = VestaServerDependencies(
                 client: client, store: store, migrator: migrator, definitions: definitions, metrics: RequestMetrics(),
-                ingest: ingest)
+                ingest: ingest, startupMappings: mappings.map { ($0.device, $0.fhir) })
             let configuration = ServerConfiguration(
                 host: host, port: port, baseURL: baseURL?.trimmingSuffix("/"), maxBodySize: maxBodySize)
             logger.info("Vesta listening", metadata: ["url": "http://\(host):\(port)/fhir"])

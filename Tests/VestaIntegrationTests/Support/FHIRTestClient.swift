@@ -37,15 +37,16 @@ struct FHIRTestClient: Sendable {
     let environment: TestDatabase.Environment
     let configuration: ServerConfiguration
 
-    static func make(maxBodySize: Int = 16 << 20) async throws -> FHIRTestClient {
-        let environment = try await TestDatabase.shared.start()
-        let folder = ProjectPaths.root.appendingPathComponent("mappings/vesta-bench-vitals")
-        let device = try DeviceMapping.parse(Array(try Data(contentsOf: folder.appendingPathComponent("devicecontent.json"))))
-        let fhir = try FHIRMapping.parse(Array(try Data(contentsOf: folder.appendingPathComponent("fhirmapping.json"))))
+    /// - Parameters:
+    ///   - isolated: a database of its own, for tests that change server-wide state.
+    ///   - readyMappings: store the bench-vitals mappings before the first request.
+    static func make(maxBodySize: Int = 16 << 20, isolated: Bool = false, readyMappings: Bool = true) async throws -> FHIRTestClient {
+        let environment = isolated ? try await TestDatabase.shared.isolated() : try await TestDatabase.shared.start()
         let store = ResourceStore(client: environment.client, resourceTypes: environment.definitions.resourceTypes,
                                   indexer: environment.indexer, logger: environment.logger)
         let ingest = IngestPipeline(client: environment.client, store: store, definitions: environment.definitions,
-                                    deviceMapping: device, fhirMapping: fhir, logger: environment.logger)
+                                    logger: environment.logger)
+        if readyMappings { try await ReadyMappings.store(in: ingest.mappings) }
         return FHIRTestClient(environment: environment,
                               configuration: ServerConfiguration(baseURL: "http://vesta.test/fhir", maxBodySize: maxBodySize),
                               ingest: ingest)
@@ -56,7 +57,7 @@ struct FHIRTestClient: Sendable {
                       indexer: environment.indexer, logger: environment.logger)
     }
 
-    /// Ingestion with the ready mappings of `mappings/vesta-bench-vitals`, read once.
+    /// Ingestion with the ready mappings of `mappings/vesta-bench-vitals`.
     let ingest: IngestPipeline
 
     func send(_ method: HTTPRequest.Method, _ uri: String, body: String? = nil, bytes: [UInt8]? = nil,
@@ -88,6 +89,21 @@ struct FHIRTestClient: Sendable {
     }
 
     static let metrics = RequestMetrics()
+}
+
+/// The mappings every test client ingests with: `mappings/vesta-bench-vitals`, read once.
+enum ReadyMappings {
+    static let texts = Result { () throws -> (device: String, fhir: String) in
+        let folder = ProjectPaths.root.appendingPathComponent("mappings/vesta-bench-vitals")
+        return (try String(contentsOf: folder.appendingPathComponent("devicecontent.json"), encoding: .utf8),
+                try String(contentsOf: folder.appendingPathComponent("fhirmapping.json"), encoding: .utf8))
+    }
+
+    static func store(in catalog: MappingCatalog) async throws {
+        let texts = try texts.get()
+        try await catalog.replace(.device, text: texts.device)
+        try await catalog.replace(.fhir, text: texts.fhir)
+    }
 }
 
 /// A fresh id nobody else uses, so tests can run in parallel on one database.

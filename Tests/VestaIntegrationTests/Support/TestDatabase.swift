@@ -30,6 +30,22 @@ actor TestDatabase {
         return try await task.value
     }
 
+    /// An environment with a database of its own in the test cluster, migrated: for tests that
+    /// change what is server-wide (the running ingest mappings) while other tests run.
+    func isolated() async throws -> Environment {
+        let shared = try await start()
+        let name = "isolated_\(UInt32.random(in: 0...UInt32.max))"
+        try await shared.client.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(name)"))
+        let postgres = shared.postgres
+        let client = PostgresClient(
+            configuration: PostgresClient.Configuration(unixSocketPath: postgres.socketPath, username: postgres.userName, password: nil, database: name),
+            backgroundLogger: shared.logger)
+        Task.detached { await client.run() }
+        try await shared.migrator.migrate(client, logger: shared.logger)
+        return Environment(client: client, definitions: shared.definitions, indexer: shared.indexer, migrator: shared.migrator,
+                           logger: shared.logger, postgres: postgres)
+    }
+
     private static func makeEnvironment() async throws -> Environment {
         var logger = Logger(label: "vesta-tests")
         logger.logLevel = .warning

@@ -1,0 +1,55 @@
+import FHIRCore
+import Foundation
+import Hummingbird
+import Testing
+
+/// Managing the running ingest mappings over HTTP, and what ingestion reports about itself.
+/// Each test has a database of its own: the running mappings are server-wide.
+@Suite struct MappingManagementTests {
+    private func file(_ path: String) throws -> String {
+        try String(contentsOf: ProjectPaths.root.appendingPathComponent(path), encoding: .utf8)
+    }
+
+    @Test func ingestWaitsForMappingsThenRunsWithThePutOnes() async throws {
+        let client = try await FHIRTestClient.make(isolated: true, readyMappings: false)
+        #expect(try await client.send(.get, "/mappings/device").status == .notFound)
+        let refused = try await client.send(.post, "/ingest", body: #"{"deviceId":"d1"}"#)
+        #expect(refused.status == .serviceUnavailable)
+        #expect(refused.diagnostics.contains("/mappings/device"))
+
+        let device = try file("mappings/json-path-basic/devicecontent.json")
+        let fhir = try file("mappings/json-path-basic/fhirmapping.json")
+        #expect(try await client.send(.put, "/mappings/device", body: device, headers: [.contentType: "application/json"]).status == .ok)
+        #expect(try await client.send(.put, "/mappings/fhir", body: fhir, headers: [.contentType: "application/json"]).status == .ok)
+        let stored = try await client.send(.get, "/mappings/device")
+        #expect(stored.text == device)
+
+        let broken = #"{"templateType": "CollectionContent", "template": [{"templateType": "Nope", "template": {}}]}"#
+        let rejected = try await client.send(.put, "/mappings/device", body: broken, headers: [.contentType: "application/json"])
+        #expect(rejected.status == .unprocessableContent)
+        #expect(rejected.diagnostics.contains("line"))
+        #expect(try await client.send(.get, "/mappings/device").text == device, "the running mapping stays")
+    }
+
+    @Test func statsCountWhatIngestionDid() async throws {
+        let client = try await FHIRTestClient.make(isolated: true)
+        let patient = try await client.send(.post, "/fhir/Patient", json: ["resourceType": "Patient"])
+        let patientId = try #require(patient.object["id"]?.stringValue)
+        let deviceId = uniqueId("dev")
+        let device = try await client.send(.post, "/fhir/Device", json: [
+            "resourceType": "Device", "identifier": [["value": .string(deviceId)]],
+            "patient": ["reference": .string("Patient/\(patientId)")],
+        ])
+        #expect(device.status == .created)
+        let message = #"{"deviceId":"\#(deviceId)","measurementTime":"2026-01-01T10:00:00Z","type":"29463-7","value":72.5}"#
+        let unknown = #"{"deviceId":"nobody","measurementTime":"2026-01-01T10:00:00Z","type":"29463-7","value":70}"#
+        let result = try await client.send(.post, "/ingest?wait=true", body: "[\(message),\(unknown)]")
+        #expect(result.status == .ok, "\(result.text)")
+        let stats = try await client.send(.get, "/ingest/stats")
+        #expect(stats.object["messages"]?["received"] == .number("2"))
+        #expect(stats.object["measurements"] == .number("2"))
+        #expect(stats.object["observations"]?["created"] == .number("1"))
+        #expect(stats.object["failed"] == .number("1"))
+        #expect(stats.object["batches"]?["pending"] == .number("0"))
+    }
+}
