@@ -17,3 +17,8 @@ ALTER TABLE ingest_batch
     ADD COLUMN created      integer,
     ADD COLUMN updated      integer,
     ADD COLUMN unchanged    integer;
+
+-- A batch holds device messages (from POST /ingest) or measurements (dead letters of the
+-- identity and observation stages, queued again by POST /ingest/errors/$retry).
+ALTER TABLE ingest_batch
+    ADD COLUMN content_kind text NOT NULL DEFAULT 'messages' CHECK (content_kind IN ('messages', 'measurements'));

@@ -3,11 +3,14 @@ import Foundation
 import Logging
 import PostgresNIO
 
-/// One accepted POST /ingest: its messages (envelopes) and when they arrived.
+/// One accepted POST /ingest: its messages (envelopes) and when they arrived; or measurements
+/// queued again from dead letters.
 public struct IngestBatch: Sendable {
     public let id: Int64
     public let receivedAt: FHIRInstant
     public let messages: [JSONValue]
+    /// The messages are normalized measurements (`Measurement.jsonValue`), not device messages.
+    public let holdsMeasurements: Bool
 }
 
 /// The durable buffer between `POST /ingest` and the workers (`ingest_batch`), and the
@@ -55,11 +58,12 @@ public struct IngestBuffer: Sendable {
                           WHERE state = 'pending' AND (lease_until IS NULL OR lease_until < now())
                             AND (\(id)::bigint IS NULL OR id = \(id)::bigint)
                           ORDER BY id FOR UPDATE SKIP LOCKED LIMIT 1)
-            RETURNING id, received_at, messages
+            RETURNING id, received_at, messages, content_kind = 'measurements'
             """, logger: logger)
-        for try await (batchId, receivedAt, text) in rows.decode((Int64, Date, String).self) {
+        for try await (batchId, receivedAt, text, holdsMeasurements) in rows.decode((Int64, Date, String, Bool).self) {
             let messages = (try? JSONReader.parse(text))?.arrayValue ?? []
-            return IngestBatch(id: batchId, receivedAt: FHIRInstant(date: receivedAt), messages: messages)
+            return IngestBatch(id: batchId, receivedAt: FHIRInstant(date: receivedAt), messages: messages,
+                               holdsMeasurements: holdsMeasurements)
         }
         return nil
     }
@@ -118,6 +122,37 @@ public struct IngestBuffer: Sendable {
             ]
         }
         return .null
+    }
+
+    /// Queues dead letters again (those in `ids`, or all), in one transaction: device messages
+    /// that failed normalization go into a new batch of messages, measurements that failed
+    /// identity or Observation writing into a new batch of measurements; the letters are
+    /// removed. Returns how many letters were queued and the new batch ids.
+    public func retryDeadLetters(ids: [Int64]?) async throws -> (letters: Int, batches: [Int64]) {
+        let rows = try await client.query(
+            """
+            WITH letters AS (
+                DELETE FROM ingest_dead_letter
+                 WHERE message IS NOT NULL AND (\(ids)::bigint[] IS NULL OR id = ANY(\(ids)::bigint[]))
+                RETURNING id, stage, message
+            ), messages AS (
+                INSERT INTO ingest_batch (messages, message_count)
+                SELECT '[' || string_agg(message, ',' ORDER BY id) || ']', count(*) FROM letters WHERE stage = 'normalize'
+                HAVING count(*) > 0
+                RETURNING id
+            ), measurements AS (
+                INSERT INTO ingest_batch (messages, message_count, content_kind)
+                SELECT '[' || string_agg(measurement.value::text, ',' ORDER BY letters.id, measurement.position) || ']',
+                       count(*), 'measurements'
+                  FROM letters, jsonb_array_elements(letters.message::jsonb) WITH ORDINALITY AS measurement(value, position)
+                 WHERE letters.stage <> 'normalize'
+                HAVING count(*) > 0
+                RETURNING id
+            )
+            SELECT (SELECT count(*) FROM letters), array(SELECT id FROM messages UNION ALL SELECT id FROM measurements)
+            """, logger: logger)
+        for try await (letters, batches) in rows.decode((Int64, [Int64]).self) { return (Int(letters), batches) }
+        return (0, [])
     }
 
     /// The most recent dead letters, newest first.

@@ -61,6 +61,14 @@ public struct IngestPipeline: Sendable {
         var report = Report()
         var measurements: [Measurement] = []
         for message in batch.messages {
+            if batch.holdsMeasurements {
+                guard let measurement = Measurement(jsonValue: message) else {
+                    report.deadLetters.append(DeadLetter(stage: .normalize, reason: "not a measurement", typeName: nil, message: message))
+                    continue
+                }
+                measurements.append(measurement)
+                continue
+            }
             let event = DeviceEvent(envelope: message) ?? DeviceEvent(body: message, enqueuedTime: batch.receivedAt)
             do {
                 measurements += try mappings.device.normalize(event)

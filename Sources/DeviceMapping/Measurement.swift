@@ -52,3 +52,23 @@ public struct Measurement: Sendable, Hashable {
         return .object(object)
     }
 }
+
+extension Measurement {
+    /// Reads the debugger form back (`jsonValue`); nil when a required field is missing or malformed.
+    public init?(jsonValue: JSONValue) {
+        guard let type = jsonValue["type"]?.stringValue,
+              let occurrence = jsonValue["occurrenceTimeUtc"]?.stringValue.flatMap(FHIRInstant.init(parsing:)),
+              let deviceId = jsonValue["deviceId"]?.stringValue
+        else { return nil }
+        var properties: [MeasurementProperty] = []
+        for property in jsonValue["properties"]?.arrayValue ?? [] {
+            guard let name = property["name"]?.stringValue, let value = property["value"]?.stringValue else { return nil }
+            properties.append(MeasurementProperty(name: name, value: value))
+        }
+        self.init(type: type, occurrenceTimeUtc: occurrence,
+                  ingestionTimeUtc: jsonValue["ingestionTimeUtc"]?.stringValue.flatMap(FHIRInstant.init(parsing:)),
+                  deviceId: deviceId, patientId: jsonValue["patientId"]?.stringValue,
+                  encounterId: jsonValue["encounterId"]?.stringValue, correlationId: jsonValue["correlationId"]?.stringValue,
+                  properties: properties)
+    }
+}

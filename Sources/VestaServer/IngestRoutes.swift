@@ -5,6 +5,7 @@ import Hummingbird
 /// `POST /ingest` (one JSON message, a JSON array of messages, or NDJSON): the batch is
 /// committed in PostgreSQL, then 202; with `?wait=true` it is processed before answering and the
 /// answer lists the Observations written. `GET /ingest/errors` lists dead letters,
+/// `POST /ingest/errors/$retry[?id=1,2]` queues them again (after a mapping or data fix),
 /// `GET /ingest/stats` what ingestion has done.
 struct IngestRoutes: Sendable {
     let pipeline: IngestPipeline
@@ -33,6 +34,18 @@ struct IngestRoutes: Sendable {
             let limit = try RequestParsing.count(request, default: 100, maximum: 1000)
             let letters = try await pipeline.buffer.deadLetters(limit: limit)
             return FHIRResponses.json(["errors": .array(letters)], pretty: ResponseOptions(request).pretty)
+        }
+        router.post("ingest/errors/$retry") { request, _ -> Response in
+            var ids: [Int64]?
+            if let list = request.uri.queryParameters.get("id") {
+                ids = try list.split(separator: ",").map { text in
+                    guard let id = Int64(text) else { throw FHIRError.badRequest("id must list dead-letter ids, not '\(list)'", expression: ["id"]) }
+                    return id
+                }
+            }
+            let (letters, batches) = try await pipeline.buffer.retryDeadLetters(ids: ids)
+            return FHIRResponses.json(["retried": .number(String(letters)), "batches": .array(batches.map { .number(String($0)) })],
+                                      status: .accepted, pretty: ResponseOptions(request).pretty)
         }
         router.get("ingest/stats") { request, _ -> Response in
             FHIRResponses.json(try await pipeline.buffer.statistics(), pretty: ResponseOptions(request).pretty)

@@ -52,4 +52,35 @@ import Testing
         #expect(stats.object["failed"] == .number("1"))
         #expect(stats.object["batches"]?["pending"] == .number("0"))
     }
+
+    @Test func deadLettersAreRetriedAfterTheFix() async throws {
+        let client = try await FHIRTestClient.make(isolated: true)
+        let deviceId = uniqueId("late-dev")
+        let reading = #"{"deviceId":"\#(deviceId)","measurementTime":"2026-02-01T10:00:00Z","type":"29463-7","value":80.5}"#
+        let badTime = #"{"deviceId":"\#(deviceId)","measurementTime":"yesterday","type":"29463-7","value":80}"#
+        let first = try await client.send(.post, "/ingest?wait=true", body: "[\(reading),\(badTime)]")
+        #expect(first.object["result"]?["failed"] == .number("2"), "\(first.text)")
+        let letters = try await client.send(.get, "/ingest/errors")
+        #expect(Set((letters.object["errors"]?.arrayValue ?? []).compactMap { $0["stage"]?.stringValue }) == ["identity", "normalize"])
+
+        // The fix: the device gets registered. Then both letters are queued again.
+        let patient = try await client.send(.post, "/fhir/Patient", json: ["resourceType": "Patient"])
+        let patientId = try #require(patient.object["id"]?.stringValue)
+        _ = try await client.send(.post, "/fhir/Device", json: [
+            "resourceType": "Device", "identifier": [["value": .string(deviceId)]],
+            "patient": ["reference": .string("Patient/\(patientId)")],
+        ])
+        let retry = try await client.send(.post, "/ingest/errors/$retry")
+        #expect(retry.status == .accepted)
+        #expect(retry.object["retried"] == .number("2"))
+        let batches = (retry.object["batches"]?.arrayValue ?? []).compactMap(\.numberLexeme).compactMap { Int64($0) }
+        #expect(batches.count == 2)
+        for batch in batches { _ = try await client.ingest.processNext(id: batch) }
+
+        let observations = try await client.send(.get, "/fhir/Observation?subject=Patient/\(patientId)")
+        #expect((observations.object["entry"]?.arrayValue ?? []).count == 1, "\(observations.text)")
+        let remaining = try await client.send(.get, "/ingest/errors")
+        let stages = (remaining.object["errors"]?.arrayValue ?? []).compactMap { $0["stage"]?.stringValue }
+        #expect(stages == ["normalize"], "the bad timestamp fails again and stays a dead letter")
+    }
 }
