@@ -1,47 +1,147 @@
 import FHIRCore
 import FHIRMapping
+import FHIRStore
 import Logging
 import PostgresNIO
 
-/// MedTech's `Lookup` identity mode (SPEC §4): the Device whose identifier has the measurement's
-/// device id as its value (in `deviceIdentifierSystem` when set), and the Patient its
-/// `Device.patient` names. The Patient itself is not read; the measurement's patient id is ignored.
+/// How ingestion finds the Device, Patient and Encounter of a measurement group (SPEC §4,
+/// MedTech's `ResourceIdentityServiceType`).
+public enum IdentityMode: String, Sendable, CaseIterable {
+    /// The Device with the measurement's device id as identifier, and the Patient in its `Device.patient`.
+    case lookup
+    /// Lookup; when the Device or its Patient is missing, find or create them from the
+    /// measurement's device and patient ids.
+    case create
+    /// Lookup, and the measurement must name an Encounter.
+    case lookupWithEncounter = "lookup-with-encounter"
+}
+
+/// Resolves identities through the search index (Device, Patient and Encounter by identifier).
 struct IdentityResolver: Sendable {
-    let client: PostgresClient
+    let store: ResourceStore
+    let mode: IdentityMode
     let deviceIdentifierSystem: String?
     let logger: Logger
 
     enum Failure: Error, CustomStringConvertible {
-        case deviceNotFound(String)
-        case multipleDevices(String)
-        case patientNotFound(device: String)
+        case notFound(type: String, identifier: String)
+        case multiple(type: String, identifier: String)
+        case patientNotLinked(device: String)
+        case notDefined(type: String)
+        case patientDeviceMismatch(device: String, patient: String)
 
         var description: String {
             switch self {
-            case .deviceNotFound(let id): "FhirResourceNotFoundException: no Device has identifier \(id)"
-            case .multipleDevices(let id): "MultipleResourceFoundException: more than one Device has identifier \(id)"
-            case .patientNotFound(let device): "FhirResourceNotFoundException: Device/\(device) has no Patient/<id> in Device.patient"
+            case .notFound(let type, let identifier): "FhirResourceNotFoundException: no \(type) has identifier \(identifier)"
+            case .multiple(let type, let identifier): "MultipleResourceFoundException: more than one \(type) has identifier \(identifier)"
+            case .patientNotLinked(let device): "FhirResourceNotFoundException: Device/\(device) has no Patient/<id> in Device.patient"
+            case .notDefined(let type): "ResourceIdentityNotDefinedException: the measurement names no \(type)"
+            case .patientDeviceMismatch(let device, let patient):
+                "PatientDeviceMismatchException: Device/\(device) belongs to another patient than Patient/\(patient)"
             }
         }
     }
 
-    func resolve(deviceId: String) async throws -> ResolvedIdentities {
-        var identifier: JSONObject = ["value": .string(deviceId)]
-        identifier["system"] = deviceIdentifierSystem.map(JSONValue.string)
-        let probe = JSONWriter.string(.array([.object(identifier)]))
-        let rows = try await client.query(
-            """
-            SELECT id, body -> 'patient' ->> 'reference' FROM r_device
-             WHERE NOT deleted AND body -> 'identifier' @> \(probe)::jsonb LIMIT 2
-            """, logger: logger)
-        var matches: [(id: String, patient: String?)] = []
-        for try await (id, patient) in rows.decode((String, String?).self) { matches.append((id, patient)) }
-        guard let device = matches.first else { throw Failure.deviceNotFound(deviceId) }
-        guard matches.count == 1 else { throw Failure.multipleDevices(deviceId) }
-        guard let reference = device.patient, reference.hasPrefix("Patient/"),
-              FHIRId.isValid(reference.dropFirst("Patient/".count)) else {
-            throw Failure.patientNotFound(device: device.id)
+    func resolve(_ group: MeasurementGroup) async throws -> ResolvedIdentities {
+        var encounterId: String?
+        if let encounter = group.encounterId {
+            encounterId = try await findOne("Encounter", system: nil, value: encounter)?.id
+            if encounterId == nil { throw Failure.notFound(type: "Encounter", identifier: encounter) }
+        } else if mode == .lookupWithEncounter {
+            throw Failure.notDefined(type: "Encounter")
         }
-        return ResolvedIdentities(deviceId: device.id, patientId: String(reference.dropFirst("Patient/".count)))
+        do {
+            let (device, patient) = try await lookup(group.deviceId)
+            return ResolvedIdentities(deviceId: device, patientId: patient, encounterId: encounterId)
+        } catch let failure as Failure where mode == .create {
+            switch failure {
+            case .notFound(type: "Device", _), .patientNotLinked:
+                // As MedTech does, the Encounter is not resolved on the create path.
+                let (device, patient) = try await create(deviceId: group.deviceId, patientId: group.patientId)
+                return ResolvedIdentities(deviceId: device, patientId: patient)
+            default:
+                throw failure
+            }
+        }
+    }
+
+    /// Lookup mode: the Device by identifier, and the Patient its `Device.patient` names.
+    private func lookup(_ deviceId: String) async throws -> (device: String, patient: String) {
+        guard let device = try await findOne("Device", system: deviceIdentifierSystem, value: deviceId) else {
+            throw Failure.notFound(type: "Device", identifier: deviceId)
+        }
+        guard let patient = Self.patientId(device.body) else { throw Failure.patientNotLinked(device: device.id) }
+        return (device.id, patient)
+    }
+
+    /// Create mode: finds or creates the Patient by identifier, then the Device, and links them.
+    private func create(deviceId: String, patientId: String?) async throws -> (device: String, patient: String) {
+        guard let patientIdentifier = patientId, !patientIdentifier.trimmingCharacters(in: .whitespaces).isEmpty else {
+            throw Failure.notDefined(type: "Patient")
+        }
+        let patient: String
+        if let existing = try await findOne("Patient", system: nil, value: patientIdentifier) {
+            patient = existing.id
+        } else {
+            patient = try await createIfAbsent(
+                "Patient", id: ObservationIdentity.sha256Hex("_" + patientIdentifier),
+                ["resourceType": "Patient", "identifier": [["value": .string(patientIdentifier)]]])
+        }
+        guard let device = try await findOne("Device", system: deviceIdentifierSystem, value: deviceId) else {
+            var identifier: JSONObject = ["value": .string(deviceId)]
+            identifier["system"] = deviceIdentifierSystem.map(JSONValue.string)
+            let created = try await createIfAbsent(
+                "Device", id: ObservationIdentity.sha256Hex("\(deviceIdentifierSystem ?? "")_" + deviceId),
+                ["resourceType": "Device", "identifier": [.object(identifier)], "patient": ["reference": .string("Patient/\(patient)")]])
+            return (created, patient)
+        }
+        if let linked = Self.patientId(device.body) {
+            guard linked == patient else { throw Failure.patientDeviceMismatch(device: device.id, patient: patient) }
+            return (device.id, patient)
+        }
+        _ = try await store.modify(type: "Device", id: device.id) { current in
+            var linked = current
+            linked["patient"] = ["reference": .string("Patient/\(patient)")]
+            return linked
+        }
+        return (device.id, patient)
+    }
+
+    /// Creates the resource under its deterministic id unless a concurrent writer already did.
+    private func createIfAbsent(_ type: String, id: String, _ resource: JSONObject) async throws -> String {
+        do {
+            _ = try await store.create(resource, type: type, id: id)
+        } catch StoreError.alreadyExists {
+            // Another group created it first; same id, same content.
+        }
+        return id
+    }
+
+    /// The one current resource of `type` whose `identifier` has `value` (and `system` when
+    /// given), read through the search index; nil when none; `Failure.multiple` when several.
+    private func findOne(_ type: String, system: String?, value: String) async throws -> (id: String, body: JSONValue)? {
+        let table = "r_" + type.lowercased()
+        let parameter = SearchParameterKey.of(type, "identifier")
+        let rows = try await store.client.query(
+            """
+            SELECT r.id, r.body::text FROM \(unescaped: table) r
+             WHERE NOT r.deleted AND EXISTS (
+                   SELECT 1 FROM sp_token t WHERE t.key = r.key AND t.pid = \(parameter) AND t.kind = 't'
+                      AND t.code = \(value) AND (\(system)::text IS NULL OR t.system = \(system)))
+             LIMIT 2
+            """, logger: logger)
+        var matches: [(String, JSONValue)] = []
+        for try await (id, body) in rows.decode((String, String).self) {
+            matches.append((id, (try? JSONReader.parse(body)) ?? .null))
+        }
+        guard matches.count <= 1 else { throw Failure.multiple(type: type, identifier: value) }
+        return matches.first.map { (id: $0.0, body: $0.1) }
+    }
+
+    /// The id in `Device.patient` when it is a relative `Patient/<id>`.
+    private static func patientId(_ device: JSONValue) -> String? {
+        guard let reference = device["patient"]?["reference"]?.stringValue, reference.hasPrefix("Patient/") else { return nil }
+        let id = String(reference.dropFirst("Patient/".count))
+        return FHIRId.isValid(id) ? id : nil
     }
 }

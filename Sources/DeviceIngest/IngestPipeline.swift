@@ -38,11 +38,14 @@ public struct IngestPipeline: Sendable {
         }
     }
 
-    public init(client: PostgresClient, store: ResourceStore, definitions: FHIRDefinitions, deviceIdentifierSystem: String? = nil,
-                logger: Logger) {
+    /// - Parameters:
+    ///   - identityMode: how Device, Patient and Encounter are found (SPEC §4).
+    ///   - deviceIdentifierSystem: the identifier system of Device look-ups; any system when nil.
+    public init(client: PostgresClient, store: ResourceStore, definitions: FHIRDefinitions, identityMode: IdentityMode = .lookup,
+                deviceIdentifierSystem: String? = nil, logger: Logger) {
         buffer = IngestBuffer(client: client, logger: logger)
         mappings = MappingCatalog(client: client, logger: logger)
-        identities = IdentityResolver(client: client, deviceIdentifierSystem: deviceIdentifierSystem, logger: logger)
+        identities = IdentityResolver(store: store, mode: identityMode, deviceIdentifierSystem: deviceIdentifierSystem, logger: logger)
         writer = ObservationWriter(store: store, validator: StructuralValidator(definitions: definitions))
         self.logger = logger
     }
@@ -128,7 +131,7 @@ public struct IngestPipeline: Sendable {
         }
         let resolved: ResolvedIdentities
         do {
-            resolved = try await identities.resolve(deviceId: group.deviceId)
+            resolved = try await identities.resolve(group)
         } catch let failure as IdentityResolver.Failure {
             deadLetter(.identity, failure.description)
             return outcome

@@ -24,8 +24,11 @@ public enum ObservationIdentity {
 
     /// The lowercase hex SHA-256 of `<system>_<value>`: a valid 64-character FHIR id.
     public static func id(identifierValue: String) -> String {
-        SHA256.hash(data: Array((system + "_" + identifierValue).utf8)).map { byte in
-            (byte < 16 ? "0" : "") + String(byte, radix: 16)
-        }.joined()
+        sha256Hex(system + "_" + identifierValue)
+    }
+
+    /// The lowercase hex SHA-256 of `text`; MedTech's ids for what it creates (SPEC §3.2, §4).
+    public static func sha256Hex(_ text: String) -> String {
+        SHA256.hash(data: Array(text.utf8)).map { byte in (byte < 16 ? "0" : "") + String(byte, radix: 16) }.joined()
     }
 }

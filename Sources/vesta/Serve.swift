@@ -35,7 +35,21 @@ struct Serve: AsyncParsableCommand {
             help: "Identifier system of Device look-ups during ingestion; any system when unset (VESTA_DEVICE_IDENTIFIER_SYSTEM).")
     var deviceIdentifierSystemFlag: String?
 
+    @Option(name: .customLong("identity-resolution"),
+            help: "How ingestion finds Device and Patient: lookup, create or lookup-with-encounter (VESTA_IDENTITY_RESOLUTION; default lookup).")
+    var identityModeFlag: IdentityMode?
+
     var mappingsDirectory: String? { mappingsDirectoryFlag ?? environment("VESTA_MAPPINGS_DIR") }
+    var identityMode: IdentityMode {
+        get throws {
+            if let identityModeFlag { return identityModeFlag }
+            guard let text = environment("VESTA_IDENTITY_RESOLUTION") else { return .lookup }
+            guard let mode = IdentityMode(rawValue: text) else {
+                throw ValidationError("VESTA_IDENTITY_RESOLUTION must be lookup, create or lookup-with-encounter, not '\(text)'")
+            }
+            return mode
+        }
+    }
     var deviceIdentifierSystem: String? { deviceIdentifierSystemFlag ?? environment("VESTA_DEVICE_IDENTIFIER_SYSTEM") }
 
     @OptionGroup var database: DatabaseOptions
@@ -52,7 +66,7 @@ struct Serve: AsyncParsableCommand {
         do {
             let client = PostgresClient(configuration: connection.configuration, backgroundLogger: logger)
             let store = ResourceStore(client: client, resourceTypes: definitions.resourceTypes, indexer: indexer, logger: logger)
-            let ingest = IngestPipeline(client: client, store: store, definitions: definitions,
+            let ingest = IngestPipeline(client: client, store: store, definitions: definitions, identityMode: try identityMode,
                                         deviceIdentifierSystem: deviceIdentifierSystem, logger: logger)
             let dependencies = VestaServerDependencies(
                 client: client, store: store, migrator: migrator, definitions: definitions, metrics: RequestMetrics(),
@@ -75,3 +89,5 @@ extension String {
         hasSuffix(suffix) ? String(dropLast(suffix.count)) : self
     }
 }
+
+extension IdentityMode: ExpressibleByArgument {}

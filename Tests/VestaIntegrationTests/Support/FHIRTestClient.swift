@@ -40,12 +40,14 @@ struct FHIRTestClient: Sendable {
     /// - Parameters:
     ///   - isolated: a database of its own, for tests that change server-wide state.
     ///   - readyMappings: store the bench-vitals mappings before the first request.
-    static func make(maxBodySize: Int = 16 << 20, isolated: Bool = false, readyMappings: Bool = true) async throws -> FHIRTestClient {
+    ///   - identityMode: how ingestion resolves Device and Patient.
+    static func make(maxBodySize: Int = 16 << 20, isolated: Bool = false, readyMappings: Bool = true,
+                     identityMode: IdentityMode = .lookup) async throws -> FHIRTestClient {
         let environment = isolated ? try await TestDatabase.shared.isolated() : try await TestDatabase.shared.start()
         let store = ResourceStore(client: environment.client, resourceTypes: environment.definitions.resourceTypes,
                                   indexer: environment.indexer, logger: environment.logger)
         let ingest = IngestPipeline(client: environment.client, store: store, definitions: environment.definitions,
-                                    logger: environment.logger)
+                                    identityMode: identityMode, logger: environment.logger)
         if readyMappings { try await ReadyMappings.store(in: ingest.mappings) }
         return FHIRTestClient(environment: environment,
                               configuration: ServerConfiguration(baseURL: "http://vesta.test/fhir", maxBodySize: maxBodySize),
