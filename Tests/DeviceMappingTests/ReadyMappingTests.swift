@@ -15,7 +15,7 @@ import Testing
     }()
 
     @Test func allSampleDirectoriesArePresent() {
-        #expect(Self.directories == ["calculated-content", "iot-central", "iot-hub", "json-path-basic", "vesta-bench-vitals"])
+        #expect(Self.directories == ["calculated-content", "iot-central", "iot-hub", "json-path-basic", "vesta-bench-vitals", "vitals-generic-json", "vitals-iot-central", "vitals-iot-hub"])
     }
 
     @Test(arguments: directories)

@@ -17,7 +17,7 @@ import Testing
     }()
 
     @Test func fhirMappingsArePresent() {
-        #expect(Self.directories == ["json-path-basic", "vesta-bench-vitals"])
+        #expect(Self.directories == ["json-path-basic", "vesta-bench-vitals", "vitals-generic-json", "vitals-iot-central", "vitals-iot-hub"])
     }
 
     static func read(_ url: URL) throws -> [UInt8] { Array(try Data(contentsOf: url)) }
