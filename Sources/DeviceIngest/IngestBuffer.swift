@@ -49,46 +49,74 @@ public struct IngestBuffer: Sendable {
         throw IngestError.storage("the batch was not stored")
     }
 
-    /// Claims the oldest pending batch nobody holds (or only `id`), leasing it to this worker.
-    public func claim(id: Int64? = nil) async throws -> IngestBatch? {
-        let rows = try await client.query(
-            """
-            UPDATE ingest_batch SET lease_until = now() + \(Self.lease)::interval, attempts = attempts + 1
-             WHERE id = (SELECT id FROM ingest_batch
-                          WHERE state = 'pending' AND (lease_until IS NULL OR lease_until < now())
-                            AND (\(id)::bigint IS NULL OR id = \(id)::bigint)
-                          ORDER BY id FOR UPDATE SKIP LOCKED LIMIT 1)
-            RETURNING id, received_at, messages, content_kind = 'measurements'
-            """, logger: logger)
-        for try await (batchId, receivedAt, text, holdsMeasurements) in rows.decode((Int64, Date, String, Bool).self) {
-            let messages = (try? JSONReader.parse(text))?.arrayValue ?? []
-            return IngestBatch(id: batchId, receivedAt: FHIRInstant(date: receivedAt), messages: messages,
-                               holdsMeasurements: holdsMeasurements)
-        }
-        return nil
+    /// Which pending batches a worker takes at once.
+    public enum Claim: Sendable {
+        /// Exactly this batch (`POST /ingest?wait=true`).
+        case batch(Int64)
+        /// The oldest batches nobody holds, received at least `minimumAge` ago, up to about
+        /// `maxMessages` messages (always at least one batch): processed together, a window's
+        /// readings merge into its Observation in one write instead of one per batch.
+        case oldest(maxMessages: Int, minimumAge: Duration)
     }
 
-    /// Marks a batch processed, recording what it produced and the messages that failed, in one
-    /// transaction.
-    public func complete(_ batch: IngestBatch, report: IngestPipeline.Report) async throws {
+    /// Claims pending batches nobody holds, leasing them to this worker; empty when there are none.
+    public func claim(_ claim: Claim) async throws -> [IngestBatch] {
+        let (only, maxMessages, ageMilliseconds): (Int64?, Int64, Int64) = switch claim {
+        case .batch(let id): (id, 1, 0)
+        case .oldest(let maxMessages, let minimumAge):
+            (nil, Int64(maxMessages), minimumAge.components.seconds * 1000 + minimumAge.components.attoseconds / 1_000_000_000_000_000)
+        }
+        let rows = try await client.query(
+            """
+            WITH candidates AS (
+                SELECT id, sum(message_count) OVER (ORDER BY id) - message_count AS before FROM (
+                    SELECT id, message_count FROM ingest_batch
+                     WHERE state = 'pending' AND (lease_until IS NULL OR lease_until < now())
+                       AND (\(only)::bigint IS NULL OR id = \(only)::bigint)
+                       AND received_at <= now() - \(ageMilliseconds) * interval '1 millisecond'
+                     ORDER BY id LIMIT 1000 FOR UPDATE SKIP LOCKED
+                ) AS pending
+            )
+            UPDATE ingest_batch b SET lease_until = now() + \(Self.lease)::interval, attempts = attempts + 1
+              FROM candidates c WHERE b.id = c.id AND c.before < \(maxMessages)
+            RETURNING b.id, b.received_at, b.messages, b.content_kind = 'measurements'
+            """, logger: logger)
+        var batches: [IngestBatch] = []
+        for try await (batchId, receivedAt, text, holdsMeasurements) in rows.decode((Int64, Date, String, Bool).self) {
+            let messages = (try? JSONReader.parse(text))?.arrayValue ?? []
+            batches.append(IngestBatch(id: batchId, receivedAt: FHIRInstant(date: receivedAt), messages: messages,
+                                       holdsMeasurements: holdsMeasurements))
+        }
+        return batches.sorted { $0.id < $1.id }
+    }
+
+    /// Marks batches processed together, recording what they produced (on the first of them,
+    /// so totals add up) and the messages that failed, in one transaction.
+    public func complete(_ batches: [IngestBatch], report: IngestPipeline.Report) async throws {
+        guard let first = batches.first?.id else { return }
         let deadLetters = report.deadLetters
         let counts = Dictionary(grouping: report.observations, by: \.outcome).mapValues { Int32($0.count) }
+        let batchIds = deadLetters.map { $0.batchId ?? first }
         let stages = deadLetters.map(\.stage.rawValue)
         let reasons = deadLetters.map(\.reason)
         let typeNames = deadLetters.map { $0.typeName ?? "" }
         let messages = deadLetters.map { $0.message.map { JSONWriter.string($0) } ?? "" }
+        let ids = batches.map(\.id)
         try await client.query(
             """
             WITH letters AS (
                 INSERT INTO ingest_dead_letter (batch_id, stage, reason, type_name, message)
-                SELECT \(batch.id), stage, reason, nullif(type_name, ''), nullif(message, '')
-                  FROM unnest(\(stages)::text[], \(reasons)::text[], \(typeNames)::text[], \(messages)::text[])
-                       AS letter(stage, reason, type_name, message)
+                SELECT batch_id, stage, reason, nullif(type_name, ''), nullif(message, '')
+                  FROM unnest(\(batchIds)::bigint[], \(stages)::text[], \(reasons)::text[], \(typeNames)::text[], \(messages)::text[])
+                       AS letter(batch_id, stage, reason, type_name, message)
             )
             UPDATE ingest_batch SET state = 'done', processed_at = now(), lease_until = NULL,
-                   measurements = \(Int32(report.measurements)), unmapped = \(Int32(report.unmapped)),
-                   created = \(counts["created"] ?? 0), updated = \(counts["updated"] ?? 0), unchanged = \(counts["unchanged"] ?? 0)
-             WHERE id = \(batch.id)
+                   measurements = CASE WHEN id = \(first) THEN \(Int32(report.measurements)) ELSE 0 END,
+                   unmapped = CASE WHEN id = \(first) THEN \(Int32(report.unmapped)) ELSE 0 END,
+                   created = CASE WHEN id = \(first) THEN \(counts["created"] ?? 0) ELSE 0 END,
+                   updated = CASE WHEN id = \(first) THEN \(counts["updated"] ?? 0) ELSE 0 END,
+                   unchanged = CASE WHEN id = \(first) THEN \(counts["unchanged"] ?? 0) ELSE 0 END
+             WHERE id = ANY(\(ids))
             """, logger: logger)
     }
 
@@ -183,6 +211,9 @@ public struct DeadLetter: Sendable {
     public let reason: String
     public let typeName: String?
     public let message: JSONValue?
+    /// The batch the message came in; nil for measurement groups (they may span the batches
+    /// processed together; recorded under the first).
+    public var batchId: Int64? = nil
 }
 
 /// Why ingestion could not proceed at all (as opposed to one message failing).

@@ -50,35 +50,29 @@ public struct IngestPipeline: Sendable {
         self.logger = logger
     }
 
-    /// Claims and processes the oldest pending batch (or only batch `id`); nil when there is
-    /// none, or no mappings yet (batches wait for them).
+    /// Claims and processes pending batches together; nil when there are none, or no mappings
+    /// yet (batches wait for them).
     @discardableResult
-    public func processNext(id: Int64? = nil) async throws -> Report? {
-        guard let active = try await mappings.current(), let batch = try await buffer.claim(id: id) else { return nil }
-        let report = try await process(batch, with: active)
-        try await buffer.complete(batch, report: report)
+    public func processNext(_ claim: IngestBuffer.Claim) async throws -> Report? {
+        guard let active = try await mappings.current() else { return nil }
+        let batches = try await buffer.claim(claim)
+        guard !batches.isEmpty else { return nil }
+        let report = try await process(batches, with: active)
+        try await buffer.complete(batches, report: report)
         return report
     }
 
-    func process(_ batch: IngestBatch, with mappings: MappingCatalog.Active) async throws -> Report {
+    /// Processes batch `id` alone (`POST /ingest?wait=true`); nil when a worker has it already.
+    @discardableResult
+    public func processNext(id: Int64) async throws -> Report? {
+        try await processNext(.batch(id))
+    }
+
+    func process(_ batches: [IngestBatch], with mappings: MappingCatalog.Active) async throws -> Report {
         var report = Report()
         var measurements: [Measurement] = []
-        for message in batch.messages {
-            if batch.holdsMeasurements {
-                guard let measurement = Measurement(jsonValue: message) else {
-                    report.deadLetters.append(DeadLetter(stage: .normalize, reason: "not a measurement", typeName: nil, message: message))
-                    continue
-                }
-                measurements.append(measurement)
-                continue
-            }
-            let event = DeviceEvent(envelope: message) ?? DeviceEvent(body: message, enqueuedTime: batch.receivedAt)
-            do {
-                measurements += try mappings.device.normalize(event)
-            } catch {
-                report.deadLetters.append(DeadLetter(stage: .normalize, reason: "\(error.exceptionName): \(error.message)",
-                                                     typeName: error.typeName, message: message))
-            }
+        for batch in batches {
+            report.deadLetters += read(batch, with: mappings, into: &measurements)
         }
         report.measurements = measurements.count
         let issued = FHIRInstant.now()
@@ -111,6 +105,30 @@ public struct IngestPipeline: Sendable {
             report.deadLetters += outcome.deadLetters
         }
         return report
+    }
+
+    /// Adds a batch's measurements: its messages normalized with the device mapping, or the
+    /// measurements it holds. Returns the messages that failed.
+    private func read(_ batch: IngestBatch, with mappings: MappingCatalog.Active, into measurements: inout [Measurement]) -> [DeadLetter] {
+        var failed: [DeadLetter] = []
+        for message in batch.messages {
+            if batch.holdsMeasurements {
+                guard let measurement = Measurement(jsonValue: message) else {
+                    failed.append(DeadLetter(stage: .normalize, reason: "not a measurement", typeName: nil, message: message, batchId: batch.id))
+                    continue
+                }
+                measurements.append(measurement)
+                continue
+            }
+            let event = DeviceEvent(envelope: message) ?? DeviceEvent(body: message, enqueuedTime: batch.receivedAt)
+            do {
+                measurements += try mappings.device.normalize(event)
+            } catch {
+                failed.append(DeadLetter(stage: .normalize, reason: "\(error.exceptionName): \(error.message)",
+                                         typeName: error.typeName, message: message, batchId: batch.id))
+            }
+        }
+        return failed
     }
 
     /// How many measurement groups of one batch are written at the same time.

@@ -3,13 +3,23 @@ import ServiceLifecycle
 
 /// Processes buffered batches in the background until graceful shutdown; idle, it polls every
 /// `idleDelay`. Several workers (or replicas) share the buffer safely through SKIP LOCKED claims.
+///
+/// History policy: a batch waits until it is `flushInterval` old, then every pending batch (up
+/// to `maxMessages` messages) is processed together, so an Observation that merges readings —
+/// an hourly SampledData — gets at most one new version per flush interval however fast its
+/// device sends: 3,600 per hour at the default 1 s, 360 at 10 s.
 public struct IngestWorker: Service {
     let pipeline: IngestPipeline
+    let flushInterval: Duration
+    let maxMessages: Int
     let idleDelay: Duration
     let logger: Logger
 
-    public init(pipeline: IngestPipeline, idleDelay: Duration = .milliseconds(200), logger: Logger) {
+    public init(pipeline: IngestPipeline, flushInterval: Duration = .seconds(1), maxMessages: Int = 10_000,
+                idleDelay: Duration = .milliseconds(200), logger: Logger) {
         self.pipeline = pipeline
+        self.flushInterval = flushInterval
+        self.maxMessages = maxMessages
         self.idleDelay = idleDelay
         self.logger = logger
     }
@@ -22,7 +32,7 @@ public struct IngestWorker: Service {
             }
             while !Task.isCancelled {
                 do {
-                    if try await pipeline.processNext() == nil {
+                    if try await pipeline.processNext(.oldest(maxMessages: maxMessages, minimumAge: flushInterval)) == nil {
                         try await Task.sleep(for: idleDelay)
                     }
                 } catch is CancellationError {

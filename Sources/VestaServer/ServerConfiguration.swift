@@ -9,12 +9,17 @@ public struct ServerConfiguration: Sendable {
     public var maxBodySize: Int
     /// Software version shown in the CapabilityStatement.
     public var softwareVersion: String
+    /// How old an ingest batch gets before workers process it with everything pending (the
+    /// bound on Observation versions per merge window; see `IngestWorker`).
+    public var ingestFlushInterval: Duration
 
-    public init(host: String = "127.0.0.1", port: Int = 8080, baseURL: String? = nil, maxBodySize: Int = 16 << 20, softwareVersion: String = "0.1.0") {
+    public init(host: String = "127.0.0.1", port: Int = 8080, baseURL: String? = nil, maxBodySize: Int = 16 << 20,
+                softwareVersion: String = "0.1.0", ingestFlushInterval: Duration = .seconds(1)) {
         self.host = host
         self.port = port
         self.baseURL = baseURL
         self.maxBodySize = maxBodySize
         self.softwareVersion = softwareVersion
+        self.ingestFlushInterval = ingestFlushInterval
     }
 }

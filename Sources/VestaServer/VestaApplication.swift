@@ -67,7 +67,7 @@ public enum VestaApplication {
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "Vesta"),
             logger: logger)
         app.addServices(dependencies.client)
-        app.addServices(IngestWorker(pipeline: dependencies.ingest, logger: logger))
+        app.addServices(IngestWorker(pipeline: dependencies.ingest, flushInterval: configuration.ingestFlushInterval, logger: logger))
         app.beforeServerStarts {
             try await DatabaseProbe.check(dependencies.client, logger: logger)
             try await dependencies.migrator.migrate(dependencies.client, logger: logger)

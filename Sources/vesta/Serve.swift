@@ -39,6 +39,10 @@ struct Serve: AsyncParsableCommand {
             help: "How ingestion finds Device and Patient: lookup, create or lookup-with-encounter (VESTA_IDENTITY_RESOLUTION; default lookup).")
     var identityModeFlag: IdentityMode?
 
+    @Option(name: .customLong("ingest-flush-ms"),
+            help: "Milliseconds an ingest batch waits so pending batches merge into one write per Observation (VESTA_INGEST_FLUSH_MS).")
+    var ingestFlushMilliseconds: Int = environment("VESTA_INGEST_FLUSH_MS").flatMap(Int.init) ?? 1000
+
     var mappingsDirectory: String? { mappingsDirectoryFlag ?? environment("VESTA_MAPPINGS_DIR") }
     var identityMode: IdentityMode {
         get throws {
@@ -72,7 +76,8 @@ struct Serve: AsyncParsableCommand {
                 client: client, store: store, migrator: migrator, definitions: definitions, metrics: RequestMetrics(),
                 ingest: ingest, startupMappings: mappings.map { ($0.device, $0.fhir) })
             let configuration = ServerConfiguration(
-                host: host, port: port, baseURL: baseURL?.trimmingSuffix("/"), maxBodySize: maxBodySize)
+                host: host, port: port, baseURL: baseURL?.trimmingSuffix("/"), maxBodySize: maxBodySize,
+                ingestFlushInterval: .milliseconds(max(ingestFlushMilliseconds, 0)))
             logger.info("Vesta listening", metadata: ["url": "http://\(host):\(port)/fhir"])
             try await VestaApplication.application(configuration: configuration, dependencies: dependencies, logger: logger)
                 .runService()

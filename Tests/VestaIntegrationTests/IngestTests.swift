@@ -101,4 +101,27 @@ import Testing
         #expect(broken.status == .badRequest)
         #expect(broken.diagnostics.contains("Line 2"))
     }
+
+    /// Batches waiting together are processed together: an hour's readings from several POSTs
+    /// become one Observation write, not one version per POST.
+    @Test func pendingBatchesMergeIntoOneWritePerObservation() async throws {
+        let client = try await FHIRTestClient.make(isolated: true)
+        let (device, _) = try await registerDevice(client)
+        for (time, value) in [("2026-04-01T10:00:00Z", 70), ("2026-04-01T10:00:05Z", 71), ("2026-04-01T10:00:10Z", 72)] {
+            #expect(try await client.send(.post, "/ingest", body: heartRate(device, time, value)).status == .accepted)
+        }
+        let first = try #require(try await client.ingest.processNext(.oldest(maxMessages: 1, minimumAge: .zero)))
+        #expect(first.measurements == 1, "at least one batch, at most about maxMessages messages")
+        let rest = try #require(try await client.ingest.processNext(.oldest(maxMessages: 1000, minimumAge: .zero)))
+        #expect(rest.measurements == 2)
+        #expect(rest.observations.map(\.outcome) == ["updated"])
+        let reference = try #require(rest.observations.first?.reference)
+        let read = try await client.send(.get, "/fhir/\(reference)")
+        #expect(read.object["valueSampledData"]?["data"]?.stringValue?.hasPrefix("70 71 72") == true, "\(read.text)")
+        #expect(read.headers[.eTag] == "W/\"2\"", "two writes for three POSTs")
+        #expect(try await client.ingest.processNext(.oldest(maxMessages: 1000, minimumAge: .zero)) == nil)
+
+        #expect(try await client.send(.post, "/ingest", body: heartRate(device, "2026-04-01T10:00:15Z", 73)).status == .accepted)
+        #expect(try await client.ingest.processNext(.oldest(maxMessages: 1000, minimumAge: .seconds(3600))) == nil, "too young to flush")
+    }
 }
