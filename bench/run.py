@@ -16,6 +16,7 @@ import json
 import os
 import pathlib
 import platform
+import random
 import re
 import shutil
 import signal
@@ -26,6 +27,7 @@ import sys
 import tempfile
 import threading
 import time
+import urllib.parse
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 BENCH = ROOT / "bench"
@@ -207,7 +209,22 @@ def storage(server: Server) -> dict:
                (SELECT count(*) FROM change_log WHERE resource_type = 'Observation')""").split("|")
     observations, table_bytes, log_bytes, log_rows, observation_log_rows = map(int, row)
     log_share = log_bytes * observation_log_rows / max(log_rows, 1)
+    # Search index rows written with each Observation (every sp_* row keyed by an Observation, and
+    # its observation_timeline rows); sizes are whole tables, so they include the few Patients and Devices.
+    index_rows = server.sql("""
+        SELECT (SELECT count(*) FROM observation_timeline)
+             + (SELECT count(*) FROM sp_token t JOIN r_observation r USING (key))
+             + (SELECT count(*) FROM sp_string t JOIN r_observation r USING (key))
+             + (SELECT count(*) FROM sp_date t JOIN r_observation r USING (key))
+             + (SELECT count(*) FROM sp_number t JOIN r_observation r USING (key))
+             + (SELECT count(*) FROM sp_quantity t JOIN r_observation r USING (key))
+             + (SELECT count(*) FROM sp_reference t JOIN r_observation r USING (key))
+             + (SELECT count(*) FROM sp_uri t JOIN r_observation r USING (key)),
+               (SELECT sum(pg_total_relation_size(c.oid)) FROM pg_class c WHERE c.relkind = 'r'
+                   AND (c.relname LIKE 'sp\\_%' OR c.relname = 'observation_timeline'))""").split("|")
     return {"observations": observations,
+            "index_rows_per_observation": round(int(index_rows[0]) / max(observations, 1), 1),
+            "index_bytes_per_observation": round(int(index_rows[1]) / max(observations, 1)),
             "bytes_per_observation": round(table_bytes / max(observations, 1)),
             "bytes_per_observation_with_change_log": round((table_bytes + log_share) / max(observations, 1))}
 
@@ -225,7 +242,8 @@ def machine_facts(server: Server) -> dict:
             "swift": run(["swift", "--version"]).stdout.splitlines()[0], "wrk": "wrk -t2", "commit": commit + ("+dirty" if dirty else "")}
 
 
-def measure(server: Server, workdir: pathlib.Path, data: pathlib.Path, seconds: int) -> dict:
+def measure(server: Server, workdir: pathlib.Path, data: pathlib.Path, seconds: int, patients: int,
+            explain_stem: pathlib.Path) -> dict:
     results = {}
     (workdir / "healthz.txt").write_text("/healthz\n")
     ids = server.sql("SELECT id FROM r_observation ORDER BY random() LIMIT 20000").split()
@@ -252,6 +270,7 @@ def measure(server: Server, workdir: pathlib.Path, data: pathlib.Path, seconds: 
     step("http_ceiling_healthz_c16", lambda: wrk(server, "get.lua", [workdir / "healthz.txt"], 16, seconds))
     step("raw_pk_select_c16", lambda: pgbench(server, workdir, "select", select_pk, 16, seconds))
     step("read_by_id_c16", lambda: wrk(server, "get.lua", [workdir / "read-paths.txt"], 16, seconds))
+    explain_files = search_workloads(server, workdir, patients, seconds, explain_stem, step)
     step("raw_insert_single_c16", lambda: pgbench(server, workdir, "insert1", insert_one, 16, seconds))
     step("create_observation_c16", lambda: wrk(server, "post.lua", [data / "observations.ndjson", "/fhir/Observation"], 16, seconds))
     step("raw_insert_single_c64", lambda: pgbench(server, workdir, "insert1", insert_one, 64, seconds))
@@ -261,7 +280,151 @@ def measure(server: Server, workdir: pathlib.Path, data: pathlib.Path, seconds: 
     step("raw_copy", lambda: copy_baseline(server, workdir, sample_body))
     step("ingest_messages_c16", lambda: ingest(server, data))
     server.sql("DROP TABLE bench_raw")
-    return results
+    return results, explain_files
+
+
+def iso(epoch: float) -> str:
+    return datetime.datetime.fromtimestamp(epoch, datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+LOG_ENTRY = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(?:\.\d+)? \S+ \[\d+\] ", re.M)
+
+
+def captured_statements(server: Server, method: str, path: str) -> list:
+    """The statements (SQL, {placeholder: literal}) the server ran for one request, read from
+    PostgreSQL's log with log_min_duration_statement = 0 switched on for that request only."""
+    log_file = server.data / "postgres.log"
+    server.sql("ALTER SYSTEM SET log_min_duration_statement = 0")
+    server.sql("SELECT pg_reload_conf()")
+    time.sleep(0.5)
+    offset = log_file.stat().st_size
+    status, body = server.request(method, path)
+    time.sleep(0.5)
+    server.sql("ALTER SYSTEM RESET log_min_duration_statement")
+    server.sql("SELECT pg_reload_conf()")
+    if status != 200:
+        sys.exit(f"{path}: {status} {body[:300]}")
+    with open(log_file, "rb") as log_text:
+        log_text.seek(offset)
+        text = log_text.read().decode(errors="replace")
+    starts = [match.start() for match in LOG_ENTRY.finditer(text)] + [len(text)]
+    entries = [LOG_ENTRY.sub("", text[a:b], count=1).strip() for a, b in zip(starts, starts[1:])]
+    statements = []
+    for index, entry in enumerate(entries):
+        found = re.search(r"execute [^:]*: (.*)", entry, re.S)
+        if not found or "pg_reload_conf" in entry or "ALTER SYSTEM" in entry:
+            continue
+        parameters = {}
+        if index + 1 < len(entries) and entries[index + 1].startswith("DETAIL:  parameters:"):
+            for number, literal in re.findall(r"\$(\d+) = (NULL|'(?:[^']|'')*')", entries[index + 1]):
+                parameters[int(number)] = literal
+        statements.append((found.group(1).strip(), parameters))
+    return statements
+
+
+def substitute(sql: str, parameters: dict) -> str:
+    return re.sub(r"\$(\d+)\b", lambda match: parameters.get(int(match.group(1)), match.group(0)), sql)
+
+
+def explain(server: Server, path: str, runs: int = 2) -> str:
+    """EXPLAIN (ANALYZE, BUFFERS) of the search statement the server runs for `path`, with the
+    request's own bind values in place of the placeholders; the first and the last of `runs`."""
+    statements = [s for s in captured_statements(server, "GET", path) if "WITH page AS" in s[0]]
+    if not statements:
+        return f"-- GET {path}: no search statement captured\n"
+    sql, parameters = statements[0]
+    literal_sql = substitute(sql, parameters)
+    plans = [run(["psql", *server.psql_args, "-qAtX", "-v", "ON_ERROR_STOP=1", "-c",
+                  f"EXPLAIN (ANALYZE, BUFFERS) {literal_sql}"]).stdout.rstrip() for _ in range(runs)]
+    binds = ", ".join(f"${n} = {v}" for n, v in sorted(parameters.items()))
+    return (f"-- GET {path}\n-- statement as the server sent it:\n{sql}\n-- binds: {binds}\n\n"
+            f"-- EXPLAIN (ANALYZE, BUFFERS), first run:\n{plans[0]}\n\n-- run {runs}:\n{plans[-1]}\n")
+
+
+def search_workloads(server: Server, workdir: pathlib.Path, patients: int, seconds: int, explain_stem: pathlib.Path,
+                     step) -> dict:
+    """The RPM query (one patient's newest readings of one code since a time) against the same
+    query as hand-written SQL through pgbench, and other common search shapes, each at 16
+    connections, with EXPLAIN (ANALYZE, BUFFERS) of the SQL the server runs for each."""
+    sys.path.insert(0, str(BENCH))
+    import generate
+    rng = random.Random(11)
+    codes = [f"http://loinc.org|{vital[0]}" for vital in generate.VITALS]
+    quote = lambda text: urllib.parse.quote(text, safe="")
+    t0, t1 = (int(float(v)) for v in server.sql(
+        "SELECT extract(epoch FROM min(lo)), extract(epoch FROM max(lo)) FROM observation_timeline WHERE lo > '-infinity'").split("|"))
+    u0, u1 = (int(float(v)) for v in server.sql(
+        "SELECT extract(epoch FROM min(last_updated)), extract(epoch FROM max(last_updated)) FROM r_observation").split("|"))
+
+    def rpm_path(patient: int, code: str, since: int) -> str:
+        return f"/fhir/Observation?patient=bench-p{patient}&code={quote(code)}&date=ge{iso(since)}&_sort=-date&_count=10"
+
+    shapes = {
+        "rpm_query_c16": lambda: rpm_path(rng.randrange(patients), rng.choice(codes), rng.randint(t0, t1)),
+        "search_patient_identifier_c16": lambda: "/fhir/Patient?identifier="
+        + quote(f"http://hospital.example.org/mrn|MRN{rng.randrange(patients):08d}"),
+        "search_patient_name_prefix_c16": lambda: "/fhir/Patient?name="
+        + quote(rng.choice(generate.FAMILY + generate.GIVEN)[:3].lower()) + "&_count=10",
+        "search_observation_code_date_c16": lambda: f"/fhir/Observation?code={quote(rng.choice(codes))}"
+        f"&date=ge{iso(rng.randint(t0, t1))}&_count=10",
+        "search_observation_last_updated_c16": lambda: (lambda a: f"/fhir/Observation?_lastUpdated=ge{iso(a)}"
+                                                        f"&_lastUpdated=lt{iso(a + 60)}&_count=10")(rng.randint(u0, max(u0, u1 - 60))),
+    }
+    explains = {}
+    for name, make in shapes.items():
+        paths = [make() for _ in range(20_000)]
+        (workdir / f"{name}.txt").write_text("\n".join(paths) + "\n")
+        status, body = server.request("GET", paths[0])
+        entries = json.loads(body).get("entry", []) if status == 200 else []
+        log(f"{name}: e.g. {paths[0]} -> {status}, {len(entries)} entries")
+        explains[name] = explain(server, paths[0])
+
+    # The same RPM query as SQL, the way one would write it by hand, and the statement the server
+    # sends with its binds as pgbench variables, both at the same concurrency.
+    code_array = "(ARRAY[" + ", ".join(sql_literal(code) for code in codes) + "])[:c]"
+    subject = "('Patient/bench-p' || CAST(:p AS text))"
+    variables = f"\\set p random(0, {patients - 1})\n\\set c random(1, {len(codes)})\n\\set t random({t0}, {t1})\n"
+    raw_rpm = (variables + "SELECT r.id, coalesce(r.exact_text, r.body::text) FROM observation_timeline tl "
+               "JOIN r_observation r ON r.key = tl.key "
+               f"WHERE tl.subject = {subject} AND tl.code = {code_array} AND tl.hi > to_timestamp(:t) AND NOT r.deleted "
+               "ORDER BY tl.hi DESC, tl.key DESC LIMIT 10;\n")
+    sample_patient, sample_code, sample_since = 0, codes[0], (t0 + t1) // 2
+    statements = [s for s in captured_statements(server, "GET", rpm_path(sample_patient, sample_code, sample_since)) if "WITH page AS" in s[0]]
+    server_sql, parameters = statements[0]
+    roles = {}
+    for number, literal in parameters.items():
+        value = literal[1:-1].replace("''", "'") if literal != "NULL" else None
+        if value == f"Patient/bench-p{sample_patient}":
+            roles[number] = subject
+        elif value == sample_code:
+            roles[number] = code_array
+        elif value and re.fullmatch(r"\d{4}-\d\d-\d\dT[0-9:.]+Z", value):
+            offset = datetime.datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp() - sample_since
+            roles[number] = f"to_timestamp(:t + {offset:g})"
+        else:
+            roles[number] = literal
+    server_rpm = variables + " ".join(substitute(server_sql, roles).split()) + ";\n"
+
+    step("rpm_query_c16", lambda: wrk(server, "get.lua", [workdir / "rpm_query_c16.txt"], 16, seconds))
+    step("raw_rpm_select_c16", lambda: pgbench(server, workdir, "rpm", raw_rpm, 16, seconds))
+    step("raw_rpm_server_sql_c16", lambda: pgbench(server, workdir, "rpm_server", server_rpm, 16, seconds))
+    for name in shapes:
+        if name != "rpm_query_c16":
+            step(name, lambda name=name: wrk(server, "get.lua", [workdir / f"{name}.txt"], 16, seconds))
+
+    size = int(server.sql("SELECT count(*) FROM r_observation"))
+    timeline_rows = server.sql("SELECT count(*) FROM observation_timeline")
+    timeline_size = server.sql("SELECT pg_size_pretty(pg_total_relation_size('observation_timeline'))")
+    rpm_file = explain_stem.with_name(f"{explain_stem.name}-rpm-explain-{size}.txt")
+    rpm_file.write_text(
+        f"-- RPM query at {size:,} Observations, {patients:,} patients, {len(codes)} codes\n"
+        f"-- observation_timeline: {timeline_rows} rows, {timeline_size} with indexes\n\n"
+        + explains["rpm_query_c16"]
+        + f"\n-- hand-written baseline (pgbench script raw_rpm_select_c16):\n{raw_rpm}\n"
+        + f"-- the server's statement as pgbench ran it (raw_rpm_server_sql_c16):\n{server_rpm}")
+    shapes_file = explain_stem.with_name(f"{explain_stem.name}-search-explain-{size}.txt")
+    shapes_file.write_text("\n\n".join(explains[name] for name in shapes if name != "rpm_query_c16"))
+    return {"rpm_explain": rpm_file.name, "search_explain": shapes_file.name}
 
 
 def ingest(server: Server, data: pathlib.Path, batches: int = 100) -> dict:
@@ -315,9 +478,16 @@ RATIOS = [
     ("read by id vs raw PK select", "read_by_id_c16", "raw_pk_select_c16", "context"),
     ("update Observation vs raw single-row insert", "update_observation_c16", "raw_insert_single_c16", "context"),
     ("ingest: messages accepted vs raw COPY rows", "ingest_messages_c16", "raw_copy", "context"),
+    ("RPM query vs the same query as hand-written SQL", "rpm_query_c16", "raw_rpm_select_c16", "context"),
+    ("RPM query vs the server's own SQL through pgbench", "rpm_query_c16", "raw_rpm_server_sql_c16", "context"),
+    ("server's RPM SQL vs hand-written SQL (both pgbench)", "raw_rpm_server_sql_c16", "raw_rpm_select_c16", "context"),
+    ("RPM query vs the /healthz ceiling", "rpm_query_c16", "http_ceiling_healthz_c16", "context"),
+    ("Patient by identifier vs /healthz", "search_patient_identifier_c16", "http_ceiling_healthz_c16", "context"),
+    ("Patient name prefix vs /healthz", "search_patient_name_prefix_c16", "http_ceiling_healthz_c16", "context"),
+    ("Observation code + date vs /healthz", "search_observation_code_date_c16", "http_ceiling_healthz_c16", "context"),
+    ("Observation _lastUpdated range vs /healthz", "search_observation_last_updated_c16", "http_ceiling_healthz_c16", "context"),
 ]
 NOT_YET = [
-    ("search shapes (RPM, identifier, name prefix, code+date)", "search issue #4"),
     ("transaction bundles of 100", "bundle issue #5 (raw multi-row baseline is measured)"),
     ("notification latency", "subscription issue #9"),
     ("encryption on vs off", "encryption issue #7"),
@@ -334,7 +504,10 @@ def report(results: dict, out: pathlib.Path) -> None:
         lines += ["", f"## {size['observations']:,} Observations", "",
                   f"Loading: {size['load']['seconds']} s through `POST /fhir/Observation` at 64 connections "
                   f"({size['load']['per_s']:,} /s). Storage: {size['storage']['bytes_per_observation']:,} bytes per "
-                  f"Observation in PostgreSQL ({size['storage']['bytes_per_observation_with_change_log']:,} with its change-log row).",
+                  f"Observation in PostgreSQL ({size['storage']['bytes_per_observation_with_change_log']:,} with its change-log row)"
+                  + (f", plus {size['storage']['index_bytes_per_observation']:,} bytes of search index "
+                     f"({size['storage']['index_rows_per_observation']} index rows per Observation)."
+                     if "index_bytes_per_observation" in size["storage"] else "."),
                   "", "| workload | rate /s | p50 ms | p95 ms | p99 ms | server RSS MB | errors |", "|---|---:|---:|---:|---:|---:|---:|"]
         for name, result in measured.items():
             errors = sum(result.get("errors", {}).values()) if isinstance(result.get("errors"), dict) else ""
@@ -342,14 +515,27 @@ def report(results: dict, out: pathlib.Path) -> None:
                          f"{result.get('p99_ms', '')} | {result.get('server_rss_mb', '')} | {errors} |")
         lines += ["", "| ratio | value | aim |", "|---|---:|---|"]
         for label, workload, baseline, aim in RATIOS:
+            if workload not in measured or baseline not in measured:
+                continue
             ratio = measured[workload]["rps"] / measured[baseline]["rps"]
-            lines.append(f"| {label} | {ratio:.0%} | {aim} |")
+            lines.append(f"| {label} | {ratio:.0%} | {aim} |" if ratio >= 0.1 else f"| {label} | {ratio:.2%} | {aim} |")
         ingest_result = measured.get("ingest_messages_c16", {})
         if "end_to_end_messages_per_s" in ingest_result:
             lines.append(f"| ingest end to end (hourly SampledData + single readings) | "
                          f"{ingest_result['end_to_end_messages_per_s']:,} messages/s | ≥ 20,000 messages/s (hourly) |")
+        if "rpm_query_c16" in measured:
+            lines.append(f"| RPM query p99 ({size['observations']:,} Observations) | {measured['rpm_query_c16']['p99_ms']} ms | "
+                         "< 20 ms at 10M, flat from 1M to 10M |")
         peak = max(r.get("server_rss_mb", 0) for r in measured.values())
         lines.append(f"| peak server RSS under load | {peak} MB | ≤ 300 MB |")
+        if size.get("explain"):
+            lines += ["", "Search: each path file holds 20,000 random queries; RPM = `GET /fhir/Observation?patient=P&code=http://loinc.org|C"
+                      "&date=geT&_sort=-date&_count=10` (random patient, one of the 6 codes, T uniform over the generated readings). "
+                      "`raw_rpm_select_c16` is the same query as hand-written SQL (`ORDER BY tl.hi DESC, tl.key DESC LIMIT 10`, bodies "
+                      "returned); `raw_rpm_server_sql_c16` is the statement the server sends, captured from the PostgreSQL log, with "
+                      "its binds as pgbench variables. EXPLAIN (ANALYZE, BUFFERS) of the server's statements: "
+                      f"[{size['explain']['rpm_explain']}]({size['explain']['rpm_explain']}) (RPM), "
+                      f"[{size['explain']['search_explain']}]({size['explain']['search_explain']}) (other shapes)."]
     lines += ["", "## Not measured yet", ""] + [f"- {what}: needs {why}" for what, why in NOT_YET]
     out.with_suffix(".md").write_text("\n".join(lines) + "\n")
     out.with_suffix(".json").write_text(json.dumps(results, indent=2) + "\n")
@@ -378,7 +564,9 @@ def main() -> None:
     workdir.chmod(0o755)
     data = workdir / "generated"
     log(f"generating data in {data}")
-    run([sys.executable, str(BENCH / "generate.py"), "--patients", str(profile["patients"]), "--observations", "20000",
+    run([sys.executable, str(BENCH / "generate.py"), "--patients", str(profile["patients"]), "--observations",
+         # Enough distinct readings that every patient has each of the 6 codes at 4 times.
+         str(max(20_000, profile["patients"] * 24)),
          "--out", str(data)])
     server = Server(workdir)
     try:
@@ -390,12 +578,13 @@ def main() -> None:
                     sys.exit(f"seeding failed: {status} {body[:300]}")
         results = {"started": started.strftime("%Y-%m-%d %H:%M UTC"), "profile": args.profile,
                    "seconds_per_workload": seconds, "machine": machine_facts(server), "sizes": []}
+        out = BENCH / "results" / started.strftime("%Y-%m-%d-%H%M")
         for size in profile["sizes"]:
             log(f"loading up to {size:,} Observations")
             loaded = load(server, data, size)
-            results["sizes"].append({"observations": size, "load": loaded,
-                                     "workloads": measure(server, workdir, data, seconds), "storage": storage(server)})
-        out = BENCH / "results" / started.strftime("%Y-%m-%d-%H%M")
+            workloads, explain_files = measure(server, workdir, data, seconds, profile["patients"], out)
+            results["sizes"].append({"observations": size, "load": loaded, "workloads": workloads,
+                                     "explain": explain_files, "storage": storage(server)})
         report(results, out)
         log(f"report: {out.with_suffix('.md')}")
     finally:
