@@ -38,6 +38,25 @@ extension ResourceStore {
         }
         if countOnly { return SearchPage(matches: [], included: [], nextCursor: nil, total: total) }
 
+        let statement = try pageStatement(query, count: count)
+        var rows: [(key: Int64, resource: StoredResource, cursor: String)] = []
+        let result = try await client.query(statement, logger: logger)
+        for try await (key, id, version, lastUpdated, json, cursor) in result.decode((Int64, String, Int32, Date, String?, String).self) {
+            let resource = try stored(type: query.resourceType, id: id, version: Int(version), lastUpdated: lastUpdated, deleted: false, json: json)
+            rows.append((key, resource, cursor))
+        }
+        var nextCursor: String?
+        if rows.count > count {
+            rows.removeLast()
+            nextCursor = rows.last.flatMap { SearchCursor(json: $0.cursor) }?.token
+        }
+        let included = try await includes(query.includes, of: rows.map { IncludedRow(key: $0.key, resource: $0.resource) })
+        return SearchPage(matches: rows.map(\.resource), included: included, nextCursor: nextCursor, total: total)
+    }
+
+    /// The statement of one page: keys and sort values of up to `count + 1` matches after the
+    /// cursor, in order, then their bodies, and each row's cursor as a JSON array of text.
+    func pageStatement(_ query: SearchQuery, count: Int) throws -> PostgresQuery {
         var builder = SearchSQLBuilder(knownTypes: knownTypes)
         let plan = try SearchPlan.make(query, registry: registry, builder: &builder)
         var fromWhere = plan.fromWhere
@@ -59,19 +78,7 @@ extension ResourceStore {
               FROM page p JOIN \(table) r ON r.key = p.\(sortColumns[sortColumns.count - 1])
              ORDER BY \(plan.orderBy(sortColumns.map { "p.\($0)" }))
             """
-        var rows: [(key: Int64, resource: StoredResource, cursor: String)] = []
-        let result = try await client.query(PostgresQuery(unsafeSQL: sql, binds: builder.binds), logger: logger)
-        for try await (key, id, version, lastUpdated, json, cursor) in result.decode((Int64, String, Int32, Date, String?, String).self) {
-            let resource = try stored(type: query.resourceType, id: id, version: Int(version), lastUpdated: lastUpdated, deleted: false, json: json)
-            rows.append((key, resource, cursor))
-        }
-        var nextCursor: String?
-        if rows.count > count {
-            rows.removeLast()
-            nextCursor = rows.last.flatMap { SearchCursor(json: $0.cursor) }?.token
-        }
-        let included = try await includes(query.includes, of: rows.map { IncludedRow(key: $0.key, resource: $0.resource) })
-        return SearchPage(matches: rows.map(\.resource), included: included, nextCursor: nextCursor, total: total)
+        return PostgresQuery(unsafeSQL: sql, binds: builder.binds)
     }
 
     /// The exact number of matches.

@@ -115,7 +115,7 @@ struct SearchSQLBuilder {
         case "_lastUpdated":
             let alternatives = match.values.map { value -> String in
                 guard case .date(let prefix, let range) = value else { return "FALSE" }
-                return dateCondition(prefix, range, low: "\(row).last_updated", high: "(\(row).last_updated + interval '1 millisecond')")
+                return instantCondition(prefix, range, column: "\(row).last_updated")
             }
             return "(\(alternatives.joined(separator: " OR ")))"
         default:
@@ -250,6 +250,22 @@ struct SearchSQLBuilder {
                 high: range.high.map { FHIRInstant(millisecondsSince1970: $0.millisecondsSince1970 + slack) })
             let bounds = SearchIndexRows.bounds(widened)
             return "(\(low) < \(bind(bounds[1]))::timestamptz AND \(high) > \(bind(bounds[0]))::timestamptz)"
+        }
+    }
+
+    /// A date prefix over a column holding an instant (a point in time, not a range), written as
+    /// plain comparisons of the column so its index serves them.
+    mutating func instantCondition(_ prefix: SearchPrefix, _ range: SearchDateRange, column: String) -> String {
+        let bounds = SearchIndexRows.bounds(range)
+        let slo = "\(bind(bounds[0]))::timestamptz", shi = "\(bind(bounds[1]))::timestamptz"
+        switch prefix {
+        case .eq: return "(\(column) >= \(slo) AND \(column) < \(shi))"
+        case .ne: return "NOT (\(column) >= \(slo) AND \(column) < \(shi))"
+        case .gt, .sa: return "\(column) >= \(shi)"
+        case .lt, .eb: return "\(column) < \(slo)"
+        case .ge: return "\(column) >= \(slo)"
+        case .le: return "\(column) < \(shi)"
+        case .ap: return dateCondition(.ap, range, low: column, high: column)
         }
     }
 

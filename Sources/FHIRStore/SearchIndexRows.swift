@@ -74,7 +74,8 @@ struct SearchIndexRows: Sendable {
         return [number.low?.description ?? "-Infinity", number.high?.description ?? "Infinity"]
     }
 
-    /// One row per (subject, coding with a system) of an Observation: the RPM hot path.
+    /// One row per (subject, coding with a system) of an Observation: the RPM hot path. Without
+    /// a relative subject the subject is empty, so code-only queries still find it.
     private static func timelineRows(_ entries: [SearchIndexEntry]) -> [[String]] {
         var subjects: [String] = []
         var codes: [String] = []
@@ -91,7 +92,7 @@ struct SearchIndexRows: Sendable {
                 continue
             }
         }
-        return subjects.flatMap { subject in codes.map { [subject, $0] + effective } }
+        return (subjects.isEmpty ? [""] : subjects).flatMap { subject in codes.map { [subject, $0] + effective } }
     }
 
     /// Data-modifying CTEs inserting these rows for the resource whose `key` the CTE named

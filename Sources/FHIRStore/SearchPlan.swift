@@ -25,9 +25,8 @@ struct SearchPlan {
         let type = query.resourceType
         let table = try builder.table(type)
         if let timeline = TimelineShape(query) {
-            var conditions = [
-                "tl.subject = \(builder.bind(timeline.subject))", "tl.code = \(builder.bind(timeline.code))", "NOT r.deleted",
-            ]
+            var conditions = ["tl.code = \(builder.bind(timeline.code))", "NOT r.deleted"]
+            if let subject = timeline.subject { conditions.insert("tl.subject = \(builder.bind(subject))", at: 0) }
             for values in timeline.dateMatches {
                 let alternatives = values.map { value -> String in
                     guard case .date(let prefix, let range) = value else { return "FALSE" }
@@ -75,10 +74,11 @@ struct SearchPlan {
             descending: key.descending, sqlType: sqlType, nonNull: false)
     }
 
-    /// `ORDER BY` over the keys; missing values last in both directions.
+    /// `ORDER BY` over the keys; missing values last in both directions. Keys that are never
+    /// NULL say nothing about NULLs, so a backward index scan can deliver the order.
     func orderBy(_ expressions: [String]) -> String {
         zip(order, expressions).map { key, expression in
-            "\(expression) \(key.descending ? "DESC" : "ASC") NULLS LAST"
+            "\(expression) \(key.descending ? "DESC" : "ASC")\(key.nonNull ? "" : " NULLS LAST")"
         }.joined(separator: ", ")
     }
 
@@ -107,10 +107,13 @@ struct SearchPlan {
     }
 }
 
-/// The remote-monitoring query shape the Observation timeline answers: one patient (or
-/// Patient subject), one `system|code`, any `date` criteria, sorted by `-date` or not at all.
+/// The query shapes the Observation timeline answers, sorted by `-date` or not at all: one
+/// patient (or Patient subject), one `system|code`, any `date` criteria (the remote-monitoring
+/// query, by `observation_timeline_order`); or the same without a patient (population and alert
+/// queries, by `observation_timeline_code`).
 struct TimelineShape {
-    let subject: String
+    /// `Patient/<id>`; nil for every subject.
+    let subject: String?
     let code: String
     let dateMatches: [[SearchMatchValue]]
     let remaining: [SearchCriterion]
@@ -139,7 +142,7 @@ struct TimelineShape {
                 remaining.append(criterion)
             }
         }
-        guard let subject, let code else { return nil }
+        guard let code else { return nil }
         self.subject = subject
         self.code = code
         dateMatches = dates
