@@ -40,10 +40,10 @@ extension FHIRAPI {
         }
     }
 
-    /// Runs a parsed search, answering what the store cannot run as 400.
-    func runSearch(_ query: SearchQuery, count: Int) async throws -> SearchPage {
+    /// Runs a parsed search in `store` (default: the pool), answering what the store cannot run as 400.
+    func runSearch(_ query: SearchQuery, count: Int, in store: ResourceStore? = nil) async throws -> SearchPage {
         do {
-            return try await store.search(query, count: count)
+            return try await (store ?? self.store).search(query, count: count)
         } catch let error as SearchExecutionError {
             throw FHIRError.badRequest(error.description)
         }
@@ -65,7 +65,7 @@ extension FHIRAPI {
     }
 
     /// The `_summary`/`_elements` rewrite of each returned resource, if any.
-    private func reshaping(_ query: SearchQuery) -> ((JSONObject) -> JSONObject)? {
+    func reshaping(_ query: SearchQuery) -> ((JSONObject) -> JSONObject)? {
         let projection = definitions.projection
         if let elements = query.elements { return { projection.elements($0, keeping: elements) } }
         switch query.summary {
