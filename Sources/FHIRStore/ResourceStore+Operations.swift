@@ -40,7 +40,7 @@ extension ResourceStore {
               FROM newest n JOIN r_observation r ON r.key = n.key ORDER BY n.code, n.hi DESC, n.key DESC
             """
         var found: [StoredResource] = []
-        let rows = try await client.query(PostgresQuery(unsafeSQL: sql, binds: builder.binds), logger: logger)
+        let rows = try await database.query(PostgresQuery(unsafeSQL: sql, binds: builder.binds), logger: logger)
         for try await (id, version, lastUpdated, json) in rows.decode((String, Int32, Date, String?).self) {
             found.append(try stored(type: "Observation", id: id, version: Int(version), lastUpdated: lastUpdated, deleted: false, json: json))
         }
@@ -70,7 +70,7 @@ extension ResourceStore {
             }
             after = key
         }
-        let rows = try await client.query(
+        let rows = try await database.query(
             """
             SELECT key, min(pid) FROM sp_reference
              WHERE pid = ANY(\(Array(typeByKey.keys))) AND target_type = 'Patient' AND target_id = \(patientId) AND key > \(after)

@@ -15,7 +15,7 @@ extension ResourceStore {
         var reindexed = 0
         while true {
             var batch: [(key: Int64, id: String, version: Int32, json: String)] = []
-            let rows = try await client.query(
+            let rows = try await database.query(
                 """
                 SELECT key, id, version, coalesce(exact_text, body::text) FROM \(unescaped: tables.current)
                  WHERE key > \(after) AND NOT deleted ORDER BY key LIMIT \(Int64(batchSize))
@@ -43,7 +43,7 @@ extension ResourceStore {
                 statements += SearchIndexRows(entries: entries, resourceType: type, registry: registry)
                     .insertStatements(keyFrom: "target", binds: &binds)
                 let sql = "WITH \(statements.joined(separator: ",\n")) SELECT count(*) FROM target"
-                try await client.query(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger)
+                _ = try await database.query(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger)
                 reindexed += 1
             }
             after = last.key

@@ -40,7 +40,7 @@ extension ResourceStore {
 
         let statement = try pageStatement(query, count: count)
         var rows: [(key: Int64, resource: StoredResource, cursor: String)] = []
-        let result = try await client.query(statement, logger: logger)
+        let result = try await database.query(statement, logger: logger)
         for try await (key, id, version, lastUpdated, json, cursor) in result.decode((Int64, String, Int32, Date, String?, String).self) {
             let resource = try stored(type: query.resourceType, id: id, version: Int(version), lastUpdated: lastUpdated, deleted: false, json: json)
             rows.append((key, resource, cursor))
@@ -85,7 +85,7 @@ extension ResourceStore {
     private func countMatches(_ query: SearchQuery) async throws -> Int {
         var builder = SearchSQLBuilder(knownTypes: knownTypes)
         let plan = try SearchPlan.make(query, registry: registry, builder: &builder)
-        let rows = try await client.query(PostgresQuery(unsafeSQL: "SELECT count(*) \(plan.fromWhere)", binds: builder.binds), logger: logger)
+        let rows = try await database.query(PostgresQuery(unsafeSQL: "SELECT count(*) \(plan.fromWhere)", binds: builder.binds), logger: logger)
         for try await count in rows.decode(Int64.self) { return Int(count) }
         return 0
     }
@@ -94,7 +94,7 @@ extension ResourceStore {
     private func estimateMatches(_ query: SearchQuery) async throws -> Int {
         var builder = SearchSQLBuilder(knownTypes: knownTypes)
         let plan = try SearchPlan.make(query, registry: registry, builder: &builder)
-        let rows = try await client.query(
+        let rows = try await database.query(
             PostgresQuery(unsafeSQL: "EXPLAIN (FORMAT JSON) SELECT 1 \(plan.fromWhere)", binds: builder.binds), logger: logger)
         for try await text in rows.decode(String.self) {
             let plan = (try? JSONReader.parse(text))?.arrayValue?.first?["Plan"]
@@ -141,7 +141,7 @@ extension ResourceStore {
         let keys = sources.filter { $0.resource.type == directive.sourceType }.map(\.key)
         let pids = referenceKeys(directive, on: directive.sourceType)
         guard !keys.isEmpty, !pids.isEmpty else { return [] }
-        let rows = try await client.query(
+        let rows = try await database.query(
             """
             SELECT DISTINCT target_type, target_id FROM sp_reference
              WHERE key = ANY(\(keys)) AND pid = ANY(\(pids)) AND target_type IS NOT NULL AND target_id IS NOT NULL
@@ -192,7 +192,7 @@ extension ResourceStore {
              WHERE NOT r.deleted AND \(condition) ORDER BY r.key LIMIT \(Self.includeLimit)
             """
         var found: [IncludedRow] = []
-        let rows = try await client.query(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger)
+        let rows = try await database.query(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger)
         for try await (key, id, version, lastUpdated, json) in rows.decode((Int64, String, Int32, Date, String?).self) {
             found.append(IncludedRow(key: key, resource: try stored(type: type, id: id, version: Int(version), lastUpdated: lastUpdated, deleted: false, json: json)))
         }

@@ -9,6 +9,8 @@ import PostgresNIO
 /// in one statement. A successful return means the write is committed.
 public struct ResourceStore: Sendable {
     public let client: PostgresClient
+    /// Where statements run: the pool, or the connection of an open transaction.
+    var database: SQLExecutor
     let knownTypes: Set<String>
     let indexer: SearchIndexer
     let sealer: any ResourceSealer
@@ -22,6 +24,7 @@ public struct ResourceStore: Sendable {
         sealer: any ResourceSealer = PlaintextSealer(), logger: Logger
     ) {
         self.client = client
+        self.database = .pool(client)
         self.knownTypes = Set(resourceTypes)
         self.indexer = indexer
         self.sealer = sealer
@@ -36,7 +39,7 @@ public struct ResourceStore: Sendable {
     /// The current version, including a deletion tombstone (`isDeleted`).
     public func read(type: String, id: String) async throws -> StoredResource {
         let tables = try Tables(type, known: knownTypes)
-        let rows = try await client.query(
+        let rows = try await database.query(
             "SELECT version, last_updated, deleted, coalesce(exact_text, body::text) FROM \(unescaped: tables.current) WHERE id = \(id)",
             logger: logger)
         for try await (version, lastUpdated, deleted, json) in rows.decode((Int32, Date, Bool, String?).self) {
@@ -49,7 +52,7 @@ public struct ResourceStore: Sendable {
     public func read(type: String, id: String, version: Int) async throws -> StoredResource {
         let tables = try Tables(type, known: knownTypes)
         let wanted = Int32(clamping: version)
-        let rows = try await client.query(
+        let rows = try await database.query(
             """
             SELECT last_updated, deleted, coalesce(exact_text, body::text) FROM \(unescaped: tables.current)
              WHERE id = \(id) AND version = \(wanted)
@@ -71,9 +74,7 @@ public struct ResourceStore: Sendable {
         let id = FHIRId.generate()
         let now = FHIRInstant.now()
         let body = try storedBody(resource, type: type, id: id, version: 1, lastUpdated: now)
-        try await client.withConnection { connection in
-            try await insertFirstVersion(tables, type: type, id: id, body: body, now: now, on: connection)
-        }
+        try await insertFirstVersion(tables, type: type, id: id, body: body, now: now)
         return WriteResult(resource: body.stored, created: true)
     }
 
@@ -84,10 +85,8 @@ public struct ResourceStore: Sendable {
         let now = FHIRInstant.now()
         let body = try storedBody(resource, type: type, id: id, version: 1, lastUpdated: now)
         do {
-            try await client.withConnection { connection in
-                try await insertFirstVersion(tables, type: type, id: id, body: body, now: now, on: connection)
-            }
-        } catch let error as PSQLError where error.serverInfo?[.sqlState] == "23505" {
+            try await insertFirstVersion(tables, type: type, id: id, body: body, now: now)
+        } catch let error as PSQLError where error.sqlState == "23505" && !database.isTransaction {
             throw StoreError.alreadyExists(type: type, id: id)
         }
         return WriteResult(resource: body.stored, created: true)
@@ -173,7 +172,7 @@ public struct ResourceStore: Sendable {
              WHERE \(pageFilters.joined(separator: " AND ")) ORDER BY seq DESC LIMIT \(limit)
             """
         var positions: [(seq: Int64, type: String, id: String, version: Int, operation: String, at: Date)] = []
-        let rows = try await client.query(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger)
+        let rows = try await database.query(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger)
         for try await row in rows.decode((Int64, String, String, Int32, String, Date).self) {
             positions.append((row.0, row.1, row.2, Int(row.3), row.4, row.5))
         }
@@ -189,7 +188,7 @@ public struct ResourceStore: Sendable {
         }
         var total: Int?
         if case .instance(let type, let id) = query.scope, query.since == nil, query.at == nil {
-            let counted = try await client.query(
+            let counted = try await database.query(
                 "SELECT count(*) FROM change_log WHERE resource_type = \(type) AND id = \(id)", logger: logger)
             for try await count in counted.decode(Int64.self) { total = Int(count) }
         }
@@ -211,7 +210,7 @@ public struct ResourceStore: Sendable {
             let tables = try Tables(type, known: knownTypes)
             let ids = members.map(\.id)
             let numbers = members.map { Int32(clamping: $0.version) }
-            let rows = try await client.query(
+            let rows = try await database.query(
                 """
                 SELECT id, version, coalesce(exact_text, body::text) FROM \(unescaped: tables.current)
                  WHERE id = ANY(\(ids))
@@ -233,7 +232,7 @@ public struct ResourceStore: Sendable {
         let json: String?
     }
 
-    private struct Body {
+    struct Body {
         let stored: StoredResource
         let json: String
         let exactText: String?
@@ -263,11 +262,9 @@ public struct ResourceStore: Sendable {
                 guard createIfMissing else { throw StoreError.notFound(type: type, id: id) }
                 let body = try storedBody(try makeResource(nil), type: type, id: id, version: 1, lastUpdated: now)
                 do {
-                    try await client.withConnection { connection in
-                        try await insertFirstVersion(tables, type: type, id: id, body: body, now: now, on: connection)
-                    }
+                    try await insertFirstVersion(tables, type: type, id: id, body: body, now: now)
                     return WriteResult(resource: body.stored, created: true)
-                } catch let error as PSQLError where error.serverInfo?[.sqlState] == "23505" {
+                } catch let error as PSQLError where error.sqlState == "23505" && !database.isTransaction {
                     continue  // a concurrent create of the same id won; try again as an update
                 }
             }
@@ -294,11 +291,13 @@ public struct ResourceStore: Sendable {
         return object
     }
 
-    /// The current row's version and deleted flag, and its body when `withBody`.
+    /// The current row's version and deleted flag, and its body when `withBody`. Inside a
+    /// transaction the row is locked until commit, so the version read stays current.
     private func readCurrent(_ tables: Tables, id: String, withBody: Bool) async throws -> CurrentRow? {
         let body = withBody ? "coalesce(exact_text, body::text)" : "NULL::text"
-        let rows = try await client.query(
-            "SELECT version, deleted, \(unescaped: body) FROM \(unescaped: tables.current) WHERE id = \(id)", logger: logger)
+        let lock = database.isTransaction ? " FOR UPDATE" : ""
+        let rows = try await database.query(
+            "SELECT version, deleted, \(unescaped: body) FROM \(unescaped: tables.current) WHERE id = \(id)\(unescaped: lock)", logger: logger)
         for try await (version, deleted, json) in rows.decode((Int32, Bool, String?).self) {
             return CurrentRow(version: Int(version), deleted: deleted, json: json)
         }
@@ -307,7 +306,7 @@ public struct ResourceStore: Sendable {
 
     /// Inserts version 1 of a resource, its search index rows and its change-log row, in one statement.
     private func insertFirstVersion(
-        _ tables: Tables, type: String, id: String, body: Body, now: FHIRInstant, on connection: PostgresConnection
+        _ tables: Tables, type: String, id: String, body: Body, now: FHIRInstant
     ) async throws {
         var binds = PostgresBindings()
         binds.append(id)
@@ -326,7 +325,7 @@ public struct ResourceStore: Sendable {
             WITH \(statements.joined(separator: ",\n"))
             INSERT INTO change_log (resource_type, id, version, operation, recorded_at) VALUES ($5, $1, 1, 'C', $2)
             """
-        try await connection.query(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger)
+        _ = try await database.query(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger)
     }
 
     /// Moves version `replacing` to history, overwrites the current row with the next version (a
@@ -373,17 +372,17 @@ public struct ResourceStore: Sendable {
             RETURNING seq
             """
         do {
-            let rows = try await client.query(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger)
+            let rows = try await database.query(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger)
             var replaced = false
             for try await _ in rows.decode(Int64.self) { replaced = true }
             return replaced
-        } catch let error as PSQLError where error.serverInfo?[.sqlState] == "23505" {
+        } catch let error as PSQLError where error.sqlState == "23505" && !database.isTransaction {
             return false  // the concurrent writer archived the same version first
         }
     }
 
     /// Stamps `id` and `meta`, seals, and serializes the resource for storage.
-    private func storedBody(_ resource: JSONObject, type: String, id: String, version: Int, lastUpdated: FHIRInstant) throws -> Body {
+    func storedBody(_ resource: JSONObject, type: String, id: String, version: Int, lastUpdated: FHIRInstant) throws -> Body {
         var meta = resource["meta"]?.objectValue ?? JSONObject()
         meta["versionId"] = .string(String(version))
         meta["lastUpdated"] = .string(lastUpdated.fhirString)

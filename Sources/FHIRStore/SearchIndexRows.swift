@@ -98,33 +98,60 @@ struct SearchIndexRows: Sendable {
     /// Data-modifying CTEs inserting these rows for the resource whose `key` the CTE named
     /// `source` returns. Binds are appended to `binds`.
     func insertStatements(keyFrom source: String, binds: inout PostgresBindings) -> [String] {
+        Self.statements(tables: tables, timeline: timeline, source: source, byId: false, binds: &binds)
+    }
+
+    /// Data-modifying CTEs inserting the rows of many resources at once (set-based writes):
+    /// the CTE named `source` returns `key` and `id` of each resource, and each index row finds
+    /// its resource's key by id. One `INSERT … SELECT … unnest` per index table, whatever the count.
+    static func insertStatements(
+        _ resources: [(id: String, index: SearchIndexRows)], keyFrom source: String, binds: inout PostgresBindings
+    ) -> [String] {
+        var merged: [IndexTable: [[String]]] = [:]
+        var timeline: [[String]] = []
+        for (id, index) in resources {
+            for (table, rows) in index.tables { merged[table, default: []] += rows.map { [id] + $0 } }
+            timeline += index.timeline.map { [id] + $0 }
+        }
+        return statements(tables: merged, timeline: timeline, source: source, byId: true, binds: &binds)
+    }
+
+    /// The CTEs for `tables` and `timeline`. With `byId`, every row starts with its resource's
+    /// id, which joins it to `source`; without, all rows belong to the one row of `source`.
+    private static func statements(
+        tables: [IndexTable: [[String]]], timeline: [[String]], source: String, byId: Bool, binds: inout PostgresBindings
+    ) -> [String] {
+        func arrays(_ rows: [[String]], columns: Int) -> String {
+            (0..<columns).map { column in
+                binds.append(rows.map { $0[column] })
+                return "$\(binds.count)::text[]"
+            }.joined(separator: ", ")
+        }
+        func from(_ unnest: String, _ names: [String]) -> String {
+            byId
+                ? "unnest(\(unnest)) AS v(\((["rid"] + names).joined(separator: ", "))) JOIN \(source) s ON s.id = v.rid"
+                : "\(source) s, unnest(\(unnest)) AS v(\(names.joined(separator: ", ")))"
+        }
+        let lead = byId ? 1 : 0
         var statements: [String] = []
         for table in IndexTable.allCases {
             guard let rows = tables[table], !rows.isEmpty else { continue }
-            let arrays = table.columns.indices.map { column in
-                binds.append(rows.map { $0[column] })
-                return "$\(binds.count)::text[]"
-            }
             let names = table.columns.map(\.name)
             let values = table.columns.map { $0.expression }
             statements.append("""
                 ix_\(table.rawValue) AS (
                     INSERT INTO sp_\(table.rawValue) (key, \(names.joined(separator: ", ")))
                     SELECT s.key, \(values.joined(separator: ", "))
-                      FROM \(source) s, unnest(\(arrays.joined(separator: ", "))) AS v(\(names.joined(separator: ", ")))
+                      FROM \(from(arrays(rows, columns: lead + names.count), names))
                 )
                 """)
         }
         if !timeline.isEmpty {
-            let arrays = (0..<4).map { column in
-                binds.append(timeline.map { $0[column] })
-                return "$\(binds.count)::text[]"
-            }
             statements.append("""
                 ix_timeline AS (
                     INSERT INTO observation_timeline (key, subject, code, hi, lo)
                     SELECT s.key, v.subject, v.code, v.hi::timestamptz, v.lo::timestamptz
-                      FROM \(source) s, unnest(\(arrays.joined(separator: ", "))) AS v(subject, code, hi, lo)
+                      FROM \(from(arrays(timeline, columns: lead + 4), ["subject", "code", "hi", "lo"]))
                 )
                 """)
         }

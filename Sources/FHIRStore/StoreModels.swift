@@ -80,6 +80,9 @@ public enum StoreError: Error, Sendable, Equatable {
     case concurrentUpdate(type: String, id: String)
     /// The stored body could not be read back (corruption or a sealing failure).
     case unreadable(type: String, id: String, reason: String)
+    /// A transaction kept losing to concurrent transactions (serialization failure, deadlock or
+    /// a racing insert of the same id) and ran out of attempts.
+    case transactionConflict(attempts: Int)
     /// A search parameter's expression could not be evaluated on the resource.
     case unindexable(type: String, id: String, reason: String)
 }

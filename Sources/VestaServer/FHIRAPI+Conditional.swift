@@ -9,8 +9,17 @@ import Hummingbird
 extension FHIRAPI {
     /// The resources `parameters` match on `type`: none, one, or two (meaning "more than one").
     func conditionalMatches(_ request: Request, type: String, parameters: [(name: String, value: String)]) async throws -> [StoredResource] {
+        try await conditionMatches(type: type, parameters: parameters, interaction: "\(request.method)", in: store)
+    }
+
+    /// The resources a condition (`identifier=s|v`) matches on `type` in `store` (the pool, or
+    /// an open transaction): none, one, or two (meaning "more than one"). `interaction` names
+    /// the request in the error for an empty condition.
+    func conditionMatches(
+        type: String, parameters: [(name: String, value: String)], interaction: String, in store: ResourceStore
+    ) async throws -> [StoredResource] {
         guard !parameters.isEmpty else {
-            throw FHIRError.badRequest("A conditional \(request.method) needs search parameters that identify the resource")
+            throw FHIRError.badRequest("A conditional \(interaction) needs search parameters that identify the resource")
         }
         var query: SearchQuery
         do {
@@ -22,7 +31,7 @@ extension FHIRAPI {
         query.total = .none
         query.summary = nil
         query.cursor = nil
-        return try await runSearch(query, count: 2).matches
+        return try await runSearch(query, count: 2, in: store).matches
     }
 
     /// `If-None-Exist: identifier=s|v`: the search part of the header (a leading `Type?` is allowed).

@@ -40,10 +40,10 @@ extension FHIRAPI {
         }
     }
 
-    /// Runs a parsed search, answering what the store cannot run as 400.
-    func runSearch(_ query: SearchQuery, count: Int) async throws -> SearchPage {
+    /// Runs a parsed search in `store` (default: the pool), answering what the store cannot run as 400.
+    func runSearch(_ query: SearchQuery, count: Int, in store: ResourceStore? = nil) async throws -> SearchPage {
         do {
-            return try await store.search(query, count: count)
+            return try await (store ?? self.store).search(query, count: count)
         } catch let error as SearchExecutionError {
             throw FHIRError.badRequest(error.description)
         }

@@ -21,9 +21,7 @@ struct FHIRAPI: Sendable {
         }
         group.get("_history") { request, _ in try await history(request, scope: .system) }
         group.get { request, _ in try await systemSearch(request) }
-        group.post { _, _ -> Response in
-            throw FHIRError.notImplemented("transaction and batch Bundles are not supported yet")
-        }
+        group.post { request, context in try await processBundle(request, logger: context.logger) }
         group.get(":type") { request, context in
             try await search(request, type: try resourceType(context), parameters: RequestParsing.queryPairs(request))
         }

@@ -20,10 +20,6 @@ public struct FHIRError: Error, Sendable {
         FHIRError(.badRequest, .invalid, diagnostics, expression: expression)
     }
 
-    static func notImplemented(_ diagnostics: String) -> FHIRError {
-        FHIRError(.notImplemented, .notSupported, diagnostics)
-    }
-
     /// 422 with every problem the validator found.
     static func invalidResource(_ issues: [OperationOutcome.Issue]) -> FHIRError {
         FHIRError(.unprocessableContent, OperationOutcome(issues: issues))
@@ -47,6 +43,8 @@ public struct FHIRError: Error, Sendable {
             self.init(.conflict, .duplicate, "\(type)/\(id) already exists")
         case .concurrentUpdate(let type, let id):
             self.init(.conflict, .conflict, "\(type)/\(id) was changed concurrently; retry the request")
+        case .transactionConflict(let attempts):
+            self.init(.conflict, .conflict, "The transaction conflicted with concurrent writes \(attempts) times; retry it")
         case .unreadable(let type, let id, _):
             self.init(.internalServerError, .exception, "\(type)/\(id) could not be read back")
         case .unindexable(let type, let id, let reason):

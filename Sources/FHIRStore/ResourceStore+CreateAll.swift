@@ -1,0 +1,78 @@
+import FHIRCore
+import Foundation
+import PostgresNIO
+
+/// A resource to create as version 1 under an id the caller chose (a transaction assigns ids
+/// before it writes, so that references between its entries can be rewritten first).
+public struct NewResource: Sendable {
+    public let type: String
+    public let id: String
+    public let resource: JSONObject
+
+    public init(type: String, id: String, resource: JSONObject) {
+        self.type = type
+        self.id = id
+        self.resource = resource
+    }
+}
+
+extension ResourceStore {
+    /// Resources per statement in `createAll`: large enough that a big transaction takes few
+    /// round trips, small enough that one statement's arrays stay a few megabytes.
+    static let createChunkSize = 2000
+
+    /// Creates every resource as version 1, set-based: the bodies and index rows are built in
+    /// Swift, then each resource type's rows, index rows and change-log rows go in with one
+    /// multi-row `unnest` statement per `createChunkSize` resources. Results are in input order.
+    /// A taken id fails the whole statement with a unique violation (inside `transaction`, the
+    /// transaction is then retried).
+    public func createAll(_ resources: [NewResource]) async throws -> [WriteResult] {
+        let now = FHIRInstant.now()
+        var results: [WriteResult?] = Array(repeating: nil, count: resources.count)
+        var byType: [String: [(position: Int, body: Body)]] = [:]
+        for (position, new) in resources.enumerated() {
+            _ = try Tables(new.type, known: knownTypes)
+            let body = try storedBody(new.resource, type: new.type, id: new.id, version: 1, lastUpdated: now)
+            byType[new.type, default: []].append((position, body))
+            results[position] = WriteResult(resource: body.stored, created: true)
+        }
+        for (type, bodies) in byType.sorted(by: { $0.key < $1.key }) {
+            let tables = try Tables(type, known: knownTypes)
+            var start = 0
+            while start < bodies.count {
+                let chunk = bodies[start..<min(start + Self.createChunkSize, bodies.count)].map(\.body)
+                try await insertFirstVersions(chunk, tables: tables, type: type, now: now)
+                start += Self.createChunkSize
+            }
+        }
+        return results.compactMap { $0 }
+    }
+
+    /// One statement: the resource rows, their index rows and their change-log rows.
+    private func insertFirstVersions(_ bodies: [Body], tables: Tables, type: String, now: FHIRInstant) async throws {
+        var binds = PostgresBindings()
+        binds.append(bodies.map(\.stored.id))
+        binds.append(bodies.map(\.json))
+        binds.append(bodies.map { $0.exactText ?? "" })
+        binds.append(now.date)
+        binds.append(type)
+        var statements = ["""
+            input AS (
+                SELECT * FROM unnest($1::text[], $2::text[], $3::text[]) WITH ORDINALITY AS v(id, body, exact_text, ord)
+            )
+            """, """
+            inserted AS (
+                INSERT INTO \(tables.current) (id, version, last_updated, body, exact_text)
+                SELECT id, 1, $4, body::jsonb, nullif(exact_text, '') FROM input ORDER BY ord
+                RETURNING key, id
+            )
+            """]
+        statements += SearchIndexRows.insertStatements(bodies.map { ($0.stored.id, $0.index) }, keyFrom: "inserted", binds: &binds)
+        let sql = """
+            WITH \(statements.joined(separator: ",\n"))
+            INSERT INTO change_log (resource_type, id, version, operation, recorded_at)
+            SELECT $5, i.id, 1, 'C', $4 FROM inserted i JOIN input USING (id) ORDER BY input.ord
+            """
+        _ = try await database.query(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger)
+    }
+}

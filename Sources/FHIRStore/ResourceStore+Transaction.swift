@@ -1,0 +1,55 @@
+import Foundation
+import Logging
+import PostgresNIO
+
+extension ResourceStore {
+    /// How often a transaction that lost a race (serialization failure, deadlock, or a unique
+    /// violation from a concurrent insert of the same id) is run again from the start.
+    public static let transactionAttempts = 5
+
+    /// Runs `body` in one PostgreSQL transaction (READ COMMITTED) with a store whose reads,
+    /// searches and writes all happen on that transaction's connection; commits when `body`
+    /// returns, rolls back when it throws. A transaction that fails with 40001, 40P01 or 23505
+    /// is retried from the start up to `transactionAttempts` times, so `body` must be
+    /// repeatable; then `StoreError.transactionConflict`. Any other error is rethrown as is.
+    ///
+    /// READ COMMITTED is deliberate: each statement sees what committed before it began, so a
+    /// search issued after `lockCondition` sees the resource a racing transaction created.
+    public func transaction<Result: Sendable>(
+        _ body: @Sendable (ResourceStore) async throws -> Result
+    ) async throws -> Result {
+        for attempt in 1...Self.transactionAttempts {
+            do {
+                return try await client.withConnection { connection in
+                    var bound = self
+                    bound.database = .transaction(connection)
+                    try await connection.query("BEGIN", logger: logger)
+                    do {
+                        let result = try await body(bound)
+                        try await connection.query("COMMIT", logger: logger)
+                        return result
+                    } catch {
+                        _ = try? await connection.query("ROLLBACK", logger: logger)
+                        throw error
+                    }
+                }
+            } catch let error as PSQLError where Self.isRetryable(error) {
+                logger.debug("transaction conflict, attempt \(attempt): \(error.sqlState ?? "?")")
+                try await Task.sleep(for: .milliseconds(Int.random(in: 5...20) * attempt))
+            }
+        }
+        throw StoreError.transactionConflict(attempts: Self.transactionAttempts)
+    }
+
+    /// Serializes, until the transaction ends, every transaction that takes the same `key`
+    /// (e.g. `Patient?identifier=s|v`), so two conditional creates cannot both find nothing.
+    /// Only inside `transaction`; outside one it would be released at once and is not taken.
+    public func lockCondition(_ key: String) async throws {
+        guard database.isTransaction else { return }
+        _ = try await database.query("SELECT pg_advisory_xact_lock(hashtext(\(key)))", logger: logger).collect()
+    }
+
+    private static func isRetryable(_ error: PSQLError) -> Bool {
+        ["40001", "40P01", "23505"].contains(error.sqlState ?? "")
+    }
+}
