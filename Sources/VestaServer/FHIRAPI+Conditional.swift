@@ -34,6 +34,26 @@ extension FHIRAPI {
         return try await runSearch(query, count: 2, in: store).matches
     }
 
+    /// What a conditional create did.
+    enum ConditionalCreateOutcome: Sendable {
+        case existing(StoredResource)
+        case created(WriteResult)
+    }
+
+    /// Creates `resource` unless `condition` matches: in one transaction holding the
+    /// condition's advisory lock, so racing requests with the same condition make one resource.
+    func conditionalCreate(
+        _ resource: JSONObject, type: String, condition: [(name: String, value: String)]
+    ) async throws -> ConditionalCreateOutcome {
+        try await store.transaction { transaction in
+            try await transaction.lockCondition(BundleProcessor.conditionKey(type: type, condition))
+            let matches = try await conditionMatches(type: type, parameters: condition, interaction: "POST", in: transaction)
+            guard matches.count <= 1 else { throw Self.multipleMatches(type) }
+            if let existing = matches.first { return .existing(existing) }
+            return .created(try await transaction.create(resource, type: type))
+        }
+    }
+
     /// `If-None-Exist: identifier=s|v`: the search part of the header (a leading `Type?` is allowed).
     static func ifNoneExistParameters(_ header: String) -> [(name: String, value: String)] {
         let query = header.firstIndex(of: "?").map { String(header[header.index(after: $0)...]) } ?? header
@@ -45,23 +65,26 @@ extension FHIRAPI {
         FHIRError(.preconditionFailed, .multipleMatches, "The condition matches more than one \(type); make it more specific")
     }
 
-    /// `PUT [type]?search`: creates when nothing matches, updates the one match, 412 otherwise.
+    /// `PUT [type]?search`: creates when nothing matches, updates the one match, 412 otherwise;
+    /// under the condition's advisory lock, like a conditional create.
     func conditionalUpdate(_ request: Request, type: String) async throws -> Response {
-        let matches = try await conditionalMatches(request, type: type, parameters: RequestParsing.queryPairs(request))
-        guard matches.count <= 1 else { throw Self.multipleMatches(type) }
+        let condition = RequestParsing.queryPairs(request)
         let resource = try await RequestParsing.jsonObject(request, limit: configuration.maxBodySize)
         try checkResourceType(resource, expected: type)
-        let bodyId = resource["id"]?.stringValue
-        if let match = matches.first, let bodyId, bodyId != match.id {
-            throw FHIRError.badRequest("The resource id '\(bodyId)' is not the id of the match, '\(match.id)'", expression: ["\(type).id"])
-        }
         try Self.rejectInvalid(resource, validator: validator)
         let ifMatch = try RequestParsing.ifMatchVersion(request)
-        let result: WriteResult
-        if let id = matches.first?.id ?? bodyId {
-            result = try await store.update(resource, type: type, id: id, ifMatch: ifMatch)
-        } else {
-            result = try await store.create(resource, type: type)
+        let result = try await store.transaction { transaction in
+            try await transaction.lockCondition(BundleProcessor.conditionKey(type: type, condition))
+            let matches = try await conditionMatches(type: type, parameters: condition, interaction: "PUT", in: transaction)
+            guard matches.count <= 1 else { throw Self.multipleMatches(type) }
+            let bodyId = resource["id"]?.stringValue
+            if let match = matches.first, let bodyId, bodyId != match.id {
+                throw FHIRError.badRequest("The resource id '\(bodyId)' is not the id of the match, '\(match.id)'", expression: ["\(type).id"])
+            }
+            if let id = matches.first?.id ?? bodyId {
+                return try await transaction.update(resource, type: type, id: id, ifMatch: ifMatch)
+            }
+            return try await transaction.create(resource, type: type)
         }
         return FHIRResponses.written(result.resource, status: result.created ? .created : .ok,
                                      message: "\(result.created ? "Created" : "Updated") \(type)/\(result.resource.id)",

@@ -109,21 +109,24 @@ struct FHIRAPI: Sendable {
 
     private func create(_ request: Request, _ context: some RequestContext) async throws -> Response {
         let type = try resourceType(context)
-        if let condition = request.headers[.ifNoneExist] {
-            let matches = try await conditionalMatches(request, type: type, parameters: Self.ifNoneExistParameters(condition))
-            guard matches.count <= 1 else { throw Self.multipleMatches(type) }
-            if let existing = matches.first {
-                return FHIRResponses.written(existing, status: .ok, message: "\(type)/\(existing.id) already matches If-None-Exist",
-                                             baseURL: baseURL(request), options: ResponseOptions(request))
-            }
-        }
         var resource = try await RequestParsing.jsonObject(request, limit: configuration.maxBodySize)
         try checkResourceType(resource, expected: type)
         resource["id"] = nil  // the server assigns the id of a created resource
         try Self.rejectInvalid(resource, validator: validator)
-        let result = try await store.create(resource, type: type)
-        return FHIRResponses.written(result.resource, status: .created, message: "Created \(type)/\(result.resource.id)",
-                                     baseURL: baseURL(request), options: ResponseOptions(request))
+        guard let condition = request.headers[.ifNoneExist] else {
+            let result = try await store.create(resource, type: type)
+            return FHIRResponses.written(result.resource, status: .created, message: "Created \(type)/\(result.resource.id)",
+                                         baseURL: baseURL(request), options: ResponseOptions(request))
+        }
+        let outcome = try await conditionalCreate(resource, type: type, condition: Self.ifNoneExistParameters(condition))
+        switch outcome {
+        case .existing(let existing):
+            return FHIRResponses.written(existing, status: .ok, message: "\(type)/\(existing.id) already matches If-None-Exist",
+                                         baseURL: baseURL(request), options: ResponseOptions(request))
+        case .created(let result):
+            return FHIRResponses.written(result.resource, status: .created, message: "Created \(type)/\(result.resource.id)",
+                                         baseURL: baseURL(request), options: ResponseOptions(request))
+        }
     }
 
     private func update(_ request: Request, _ context: some RequestContext) async throws -> Response {

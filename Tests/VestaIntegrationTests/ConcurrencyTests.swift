@@ -26,6 +26,27 @@ import Testing
         #expect(try await client.count("SELECT count(DISTINCT version) FROM change_log WHERE id = '\(id)'") == writers)
     }
 
+    /// Racing conditional creates and conditional updates of one identifier make one resource.
+    @Test func racingConditionalWritesMakeOneResource() async throws {
+        let client = try await FHIRTestClient.make()
+        let system = "urn:race:\(uniqueId())"
+        let body: JSONValue = ["resourceType": "Patient", "identifier": [["system": .string(system), "value": "1"]]]
+        let statuses = try await withThrowingTaskGroup(of: HTTPResponse.Status.self) { group in
+            for index in 0..<8 {
+                group.addTask {
+                    index.isMultiple(of: 2)
+                        ? try await client.send(.post, "/fhir/Patient", json: body, headers: [.ifNoneExist: "identifier=\(system)|1"]).status
+                        : try await client.send(.put, "/fhir/Patient?identifier=\(system)|1", json: body).status
+                }
+            }
+            return try await group.reduce(into: []) { $0.append($1) }
+        }
+        #expect(statuses.filter { $0 == .created }.count == 1, "\(statuses)")
+        #expect(statuses.allSatisfy { $0 == .created || $0 == .ok }, "\(statuses)")
+        let found = try await client.send(.get, "/fhir/Patient?identifier=\(system)|1&_total=accurate")
+        #expect(found.object["total"] == .number("1"))
+    }
+
     /// Racing If-Match updates of the same version: one wins, the rest get 412.
     @Test func concurrentIfMatchUpdatesHaveOneWinner() async throws {
         let client = try await FHIRTestClient.make()
