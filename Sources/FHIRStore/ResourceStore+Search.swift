@@ -11,13 +11,16 @@ public struct SearchPage: Sendable {
     public let included: [StoredResource]
     /// `_cursor` of the next page; nil on the last page.
     public let nextCursor: String?
+    /// `_cursor` of the previous page; nil on the first page.
+    public let previousCursor: String?
     /// Matches in all pages, when `_total` (or `_summary=count`) asked for it.
     public let total: Int?
 
-    public init(matches: [StoredResource], included: [StoredResource], nextCursor: String?, total: Int?) {
+    public init(matches: [StoredResource], included: [StoredResource], nextCursor: String?, previousCursor: String? = nil, total: Int?) {
         self.matches = matches
         self.included = included
         self.nextCursor = nextCursor
+        self.previousCursor = previousCursor
         self.total = total
     }
 }
@@ -39,30 +42,40 @@ extension ResourceStore {
         if countOnly { return SearchPage(matches: [], included: [], nextCursor: nil, total: total) }
 
         let statement = try pageStatement(query, count: count)
+        let backward = query.cursor?.first == "~"
         var rows: [(key: Int64, resource: StoredResource, cursor: String)] = []
         let result = try await database.query(statement, logger: logger)
         for try await (key, id, version, lastUpdated, json, cursor) in result.decode((Int64, String, Int32, Date, String?, String).self) {
             let resource = try stored(type: query.resourceType, id: id, version: Int(version), lastUpdated: lastUpdated, deleted: false, json: json)
             rows.append((key, resource, cursor))
         }
-        var nextCursor: String?
-        if rows.count > count {
-            rows.removeLast()
-            nextCursor = rows.last.flatMap { SearchCursor(json: $0.cursor) }?.token
+        // One row beyond the page says whether there is more in the direction read.
+        let more = rows.count > count
+        if more { rows.removeLast() }
+        if backward { rows.reverse() }
+        func cursor(_ row: (key: Int64, resource: StoredResource, cursor: String)?, backward: Bool) -> String? {
+            row.flatMap { SearchCursor(json: $0.cursor, backward: backward) }?.token
         }
+        let hasNext = backward || more
+        let hasPrevious = backward ? more : query.cursor != nil
         let included = try await includes(query.includes, of: rows.map { IncludedRow(key: $0.key, resource: $0.resource) })
-        return SearchPage(matches: rows.map(\.resource), included: included, nextCursor: nextCursor, total: total)
+        return SearchPage(matches: rows.map(\.resource), included: included,
+                          nextCursor: hasNext ? cursor(rows.last, backward: false) : nil,
+                          previousCursor: hasPrevious ? cursor(rows.first, backward: true) : nil, total: total)
     }
 
     /// The statement of one page: keys and sort values of up to `count + 1` matches after the
-    /// cursor, in order, then their bodies, and each row's cursor as a JSON array of text.
+    /// cursor, in order (before a backward cursor, in reverse order), then their bodies, and each
+    /// row's cursor as a JSON array of text.
     func pageStatement(_ query: SearchQuery, count: Int) throws -> PostgresQuery {
         var builder = SearchSQLBuilder(knownTypes: knownTypes)
         let plan = try SearchPlan.make(query, registry: registry, builder: &builder)
         var fromWhere = plan.fromWhere
+        var backward = false
         if let token = query.cursor {
             guard let cursor = SearchCursor(token: token, count: plan.order.count) else { throw SearchExecutionError.invalidCursor }
-            fromWhere += " AND " + plan.after(cursor, builder: &builder)
+            backward = cursor.backward
+            fromWhere += " AND " + plan.beyond(cursor, before: cursor.backward, builder: &builder)
         }
         let sortColumns = plan.order.indices.map { "s\($0)" }
         let selected = zip(plan.order, sortColumns).map { "\($0.expression) AS \($1)" }
@@ -72,11 +85,11 @@ extension ResourceStore {
         let sql = """
             WITH page AS (
                 SELECT \(selected.joined(separator: ", ")) \(fromWhere)
-                 ORDER BY \(plan.orderBy(sortColumns)) LIMIT \(limit)
+                 ORDER BY \(plan.orderBy(sortColumns, reversed: backward)) LIMIT \(limit)
             )
             SELECT r.key, r.id, r.version, r.last_updated, coalesce(r.exact_text, r.body::text), json_build_array(\(cursorValues))::text
               FROM page p JOIN \(table) r ON r.key = p.\(sortColumns[sortColumns.count - 1])
-             ORDER BY \(plan.orderBy(sortColumns.map { "p.\($0)" }))
+             ORDER BY \(plan.orderBy(sortColumns.map { "p.\($0)" }, reversed: backward))
             """
         return PostgresQuery(unsafeSQL: sql, binds: builder.binds)
     }

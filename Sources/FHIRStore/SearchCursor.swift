@@ -1,20 +1,27 @@
 import FHIRCore
 import Foundation
 
-/// A position in a search's order: the sort values and key of the last row of a page, as
-/// text. Carried in the `_cursor` parameter of a `next` link as base64url JSON, so paging
-/// needs no server-side state and is stable while others write (keyset paging).
+/// A position in a search's order: the sort values and key of a row, as text, and whether the
+/// page wanted is the one after that row (`next`) or before it (`prev`). Carried in the
+/// `_cursor` parameter of a link as base64url JSON, so paging needs no server-side state and is
+/// stable while others write (keyset paging).
 struct SearchCursor: Equatable {
     /// One per sort key (nil where the row had no value), then the resource key.
     let values: [String?]
+    /// The page before the row rather than after it.
+    let backward: Bool
 
-    init(values: [String?]) {
+    init(values: [String?], backward: Bool = false) {
         self.values = values
+        self.backward = backward
     }
 
     /// Reads a `_cursor` parameter; nil when it is not a cursor with `count` values.
     init?(token: String, count: Int) {
-        var base64 = token.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+        var token = Substring(token)
+        backward = token.first == "~"
+        if backward { token = token.dropFirst() }
+        var base64 = String(token).replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
         base64 += String(repeating: "=", count: (4 - base64.count % 4) % 4)
         guard let data = Data(base64Encoded: base64), let array = (try? JSONReader.parse([UInt8](data)))?.arrayValue,
               array.count == count
@@ -32,15 +39,16 @@ struct SearchCursor: Equatable {
     }
 
     /// Reads the JSON array of text the page query returns for each row.
-    init?(json: String) {
+    init?(json: String, backward: Bool) {
         guard let array = (try? JSONReader.parse(json))?.arrayValue else { return nil }
         values = array.map(\.stringValue)
+        self.backward = backward
     }
 
-    /// The `_cursor` parameter value.
+    /// The `_cursor` parameter value (`~` first for a backward cursor).
     var token: String {
         let json = JSONWriter.string(.array(values.map { $0.map(JSONValue.string) ?? .null }))
-        return Data(json.utf8).base64EncodedString()
+        return (backward ? "~" : "") + Data(json.utf8).base64EncodedString()
             .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
             .replacingOccurrences(of: "=", with: "")
     }

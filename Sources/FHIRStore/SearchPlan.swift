@@ -76,31 +76,45 @@ struct SearchPlan {
 
     /// `ORDER BY` over the keys; missing values last in both directions. Keys that are never
     /// NULL say nothing about NULLs, so a backward index scan can deliver the order.
-    func orderBy(_ expressions: [String]) -> String {
+    /// `reversed`: the exact reverse order, for reading the page before a cursor.
+    func orderBy(_ expressions: [String], reversed: Bool = false) -> String {
         zip(order, expressions).map { key, expression in
-            "\(expression) \(key.descending ? "DESC" : "ASC")\(key.nonNull ? "" : " NULLS LAST")"
+            let descending = key.descending != reversed
+            let nulls = key.nonNull ? "" : (reversed ? " NULLS FIRST" : " NULLS LAST")
+            return "\(expression) \(descending ? "DESC" : "ASC")\(nulls)"
         }.joined(separator: ", ")
     }
 
-    /// Rows strictly after `cursor` in this order.
-    func after(_ cursor: SearchCursor, builder: inout SearchSQLBuilder) -> String {
+    /// Rows strictly after `cursor` in this order, or strictly before it when `before`.
+    func beyond(_ cursor: SearchCursor, before: Bool, builder: inout SearchSQLBuilder) -> String {
         let values = zip(order, cursor.values).map { key, value in
             value.map { "\(builder.bind($0))::\(key.sqlType)" }
         }
+        /// Whether `descending` keys compare with `<` in the direction asked.
+        func comparison(_ descending: Bool) -> String { descending != before ? "<" : ">" }
         if order.allSatisfy(\.nonNull), Set(order.map(\.descending)).count == 1, !values.contains(where: { $0 == nil }) {
             let columns = order.map(\.expression).joined(separator: ", ")
             let bounds = values.compactMap { $0 }.joined(separator: ", ")
-            return "(\(columns)) \(order[0].descending ? "<" : ">") (\(bounds))"
+            return "(\(columns)) \(comparison(order[0].descending)) (\(bounds))"
         }
         var alternatives: [String] = []
         for (index, key) in order.enumerated() {
-            guard let value = values[index] else { continue }  // nothing sorts after a missing value but missing values
             var parts = (0..<index).map { earlier -> String in
-                let bound = values[earlier] ?? "NULL"
-                return "\(order[earlier].expression) IS NOT DISTINCT FROM \(bound)"
+                "\(order[earlier].expression) IS NOT DISTINCT FROM \(values[earlier] ?? "NULL")"
             }
-            let comparison = "\(key.expression) \(key.descending ? "<" : ">") \(value)"
-            parts.append(key.nonNull ? comparison : "(\(comparison) OR \(key.expression) IS NULL)")
+            // Missing values sort last: after a value come larger ones and missing ones; before
+            // a missing value come all present ones.
+            switch (values[index], before) {
+            case (let value?, false):
+                let compared = "\(key.expression) \(comparison(key.descending)) \(value)"
+                parts.append(key.nonNull ? compared : "(\(compared) OR \(key.expression) IS NULL)")
+            case (let value?, true):
+                parts.append("\(key.expression) \(comparison(key.descending)) \(value)")
+            case (nil, false):
+                continue
+            case (nil, true):
+                parts.append("\(key.expression) IS NOT NULL")
+            }
             alternatives.append("(\(parts.joined(separator: " AND ")))")
         }
         return alternatives.isEmpty ? "FALSE" : "(\(alternatives.joined(separator: " OR ")))"

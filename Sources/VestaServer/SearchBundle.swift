@@ -1,7 +1,7 @@
 import FHIRCore
 import FHIRStore
 
-/// A `searchset` Bundle for one page: matches then includes, `self` and `next` links, and
+/// A `searchset` Bundle for one page: matches then includes, `self`, `next` and `previous` links, and
 /// the total when asked for. Stored resource text is spliced in as is, so a page costs no
 /// re-parsing unless `reshape` changes the resources (`_summary`, `_elements`).
 struct SearchBundle {
@@ -25,6 +25,7 @@ struct SearchBundle {
         if let total = page.total { members.append(#""total":\#(total)"#) }
         var links = [link("self", cursor: nil)]
         if let next = page.nextCursor { links.append(link("next", cursor: next)) }
+        if let previous = page.previousCursor { links.append(link("previous", cursor: previous)) }
         members.append(#""link":[\#(links.joined(separator: ","))]"#)
         let entries = page.matches.map { entry($0, mode: "match") } + page.included.map { entry($0, mode: "include") }
         if !entries.isEmpty { members.append(#""entry":[\#(entries.joined(separator: ","))]"#) }

@@ -224,6 +224,43 @@ import Testing
         #expect(count.object["entry"] == nil)
     }
 
+    /// Previous links walk back through exactly the pages next links walked forward, also
+    /// over a sort key some resources have no value for (they come last).
+    @Test func previousLinksRetraceThePages() async throws {
+        let client = try await FHIRTestClient.make()
+        let patientId = try await create(client, patient(family: uniqueId("pv")))
+        for minute in 0..<5 {
+            try await create(client, observation(patient: patientId, effective: "2024-11-01T10:0\(minute):00Z"))
+        }
+        for _ in 0..<2 {
+            var undated = observation(patient: patientId, effective: "2024-11-01T10:00:00Z").objectValue ?? JSONObject()
+            undated["effectiveDateTime"] = nil
+            try await create(client, .object(undated))
+        }
+        func link(_ response: FHIRTestResponse, _ relation: String) -> String? {
+            (response.object["link"]?.arrayValue ?? []).first { $0["relation"] == .string(relation) }?["url"]?.stringValue
+                .map { $0.replacingOccurrences(of: "http://vesta.test", with: "") }
+        }
+        var forward: [[String]] = []
+        var last: FHIRTestResponse?
+        var next: String? = "/fhir/Observation?patient=\(patientId)&_sort=date&_count=3"
+        while let uri = next {
+            let response = try await client.send(.get, uri)
+            forward.append(entries(response, mode: "match"))
+            last = response
+            next = link(response, "next")
+        }
+        #expect(forward.map(\.count) == [3, 3, 1])
+        var backward: [[String]] = []
+        var previous = link(try #require(last), "previous")
+        while let uri = previous {
+            let response = try await client.send(.get, uri)
+            backward.insert(entries(response, mode: "match"), at: 0)
+            previous = link(response, "previous")
+        }
+        #expect(backward == Array(forward.dropLast()), "\(backward) vs \(forward)")
+    }
+
     @Test func deletedAndUpdatedResourcesAreReindexed() async throws {
         let client = try await FHIRTestClient.make()
         let family = uniqueId("u")
