@@ -68,7 +68,7 @@ let package = Package(
         .target(
             name: "VestaServer",
             dependencies: [
-                "FHIRCore", "FHIRDefinitions", "FHIRSearch", "FHIRStore", "FHIRMapping", "DeviceIngest",
+                "FHIRCore", "FHIRDefinitions", "FHIRSearch", "FHIRStore", "DeviceMapping", "FHIRMapping", "DeviceIngest",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),

@@ -1,4 +1,5 @@
 import DeviceIngest
+import DeviceMapping
 import FHIRCore
 import Hummingbird
 
@@ -17,7 +18,7 @@ struct IngestRoutes: Sendable {
                 throw FHIRError(.serviceUnavailable, .notSupported,
                                 "device ingestion needs mappings: PUT /mappings/device and /mappings/fhir, or start vesta with --mappings-dir")
             }
-            let messages = try await Self.messages(request, limit: maxBodySize)
+            let messages = Self.withProperties(try await Self.messages(request, limit: maxBodySize), from: request)
             let batch = try await pipeline.buffer.append(messages)
             var answer: JSONObject = ["batch": .number(String(batch)), "messages": .number(String(messages.count))]
             guard request.uri.queryParameters.get("wait") == "true" else {
@@ -49,6 +50,29 @@ struct IngestRoutes: Sendable {
         }
         router.get("ingest/stats") { request, _ -> Response in
             FHIRResponses.json(try await pipeline.buffer.statistics(), pretty: ResponseOptions(request).pretty)
+        }
+    }
+
+    /// Prefix of request headers that become message `Properties` (`X-Property-patientId: p1`).
+    static let propertyHeaderPrefix = "x-property-"
+
+    /// Wraps each message as SPEC §0 does (`{"Body", "Properties", "SystemProperties"}`) when the
+    /// request carries properties — query parameters other than `wait`, and `X-Property-*`
+    /// headers — so IoT-Hub-style templates can read them (`$.Properties.patientId`). Messages
+    /// that already are envelopes, and requests without properties, stay as sent.
+    static func withProperties(_ messages: [JSONValue], from request: Request) -> [JSONValue] {
+        var properties = JSONObject()
+        for (name, value) in RequestParsing.queryPairs(request) where name != "wait" {
+            properties[name] = .string(value)
+        }
+        for field in request.headers where field.name.canonicalName.hasPrefix(propertyHeaderPrefix) {
+            properties[String(field.name.rawName.dropFirst(propertyHeaderPrefix.count))] = .string(field.value)
+        }
+        guard !properties.isEmpty else { return messages }
+        let systemProperties: JSONObject = ["iothub-enqueuedtime": .string(FHIRInstant.now().fhirString)]
+        return messages.map { message in
+            if DeviceEvent(envelope: message) != nil { return message }
+            return .object(["Body": message, "Properties": .object(properties), "SystemProperties": .object(systemProperties)])
         }
     }
 

@@ -1,5 +1,6 @@
 import FHIRCore
 import Foundation
+import HTTPTypes
 import Hummingbird
 import Testing
 
@@ -82,5 +83,29 @@ import Testing
         let remaining = try await client.send(.get, "/ingest/errors")
         let stages = (remaining.object["errors"]?.arrayValue ?? []).compactMap { $0["stage"]?.stringValue }
         #expect(stages == ["normalize"], "the bad timestamp fails again and stays a dead letter")
+    }
+
+    /// Query parameters and `X-Property-*` headers become the messages' `Properties`, as an IoT
+    /// Hub route would deliver them, so templates can read `$.Properties.…`.
+    @Test func requestPropertiesReachTheTemplates() async throws {
+        let client = try await FHIRTestClient.make(isolated: true, readyMappings: false, identityMode: .create)
+        let device = #"""
+            {"templateType": "CollectionContent", "template": [{"templateType": "CalculatedContent", "template": {
+              "typeName": "bodyWeight", "typeMatchExpression": "$..[?(@kg)]", "deviceIdExpression": "$.Body.serial",
+              "patientIdExpression": "$.Properties.patient", "timestampExpression": "$.Body.at",
+              "values": [{"valueName": "bodyWeight", "valueExpression": "$.matchedToken.kg", "required": true}]}}]}
+            """#
+        #expect(try await client.send(.put, "/mappings/device", body: device, headers: [.contentType: "application/json"]).status == .ok)
+        let fhir = try file("mappings/vesta-bench-vitals/fhirmapping.json")
+        #expect(try await client.send(.put, "/mappings/fhir", body: fhir, headers: [.contentType: "application/json"]).status == .ok)
+        let patient = uniqueId("prop")
+        let message = #"{"serial":"\#(uniqueId("scale"))","at":"2026-05-01T07:00:00Z","kg":71.5}"#
+        let viaHeader = try await client.send(.post, "/ingest?wait=true", body: message,
+                                              headers: [HTTPField.Name("X-Property-patient")!: patient])
+        #expect(viaHeader.object["result"]?["failed"] == .number("0"), "\(viaHeader.text)")
+        let patients = try await client.send(.get, "/fhir/Patient?identifier=\(patient)")
+        #expect((patients.object["entry"]?.arrayValue ?? []).count == 1, "\(patients.text)")
+        let viaQuery = try await client.send(.post, "/ingest?wait=true&patient=\(patient)-q", body: message)
+        #expect(viaQuery.object["result"]?["failed"] == .number("0"), "\(viaQuery.text)")
     }
 }
