@@ -21,6 +21,7 @@ struct IdentityResolver: Sendable {
     let store: ResourceStore
     let mode: IdentityMode
     let deviceIdentifierSystem: String?
+    let cache = IdentityCache()
     let logger: Logger
 
     enum Failure: Error, CustomStringConvertible {
@@ -42,7 +43,16 @@ struct IdentityResolver: Sendable {
         }
     }
 
+    /// The group's identities, from the cache when resolved within its lifetime.
     func resolve(_ group: MeasurementGroup) async throws -> ResolvedIdentities {
+        let key = [group.deviceId, group.patientId ?? "", group.encounterId ?? ""].joined(separator: "\u{1F}")
+        if let cached = await cache.identities(for: key) { return cached }
+        let resolved = try await resolveUncached(group)
+        await cache.store(resolved, for: key)
+        return resolved
+    }
+
+    private func resolveUncached(_ group: MeasurementGroup) async throws -> ResolvedIdentities {
         var encounterId: String?
         if let encounter = group.encounterId {
             encounterId = try await findOne("Encounter", system: nil, value: encounter)?.id
