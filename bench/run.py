@@ -143,6 +143,32 @@ def wrk(server: Server, script: str, args: list, connections: int, seconds: int)
     return result
 
 
+BUNDLE_SIZE = 100
+
+
+def transaction_bundles(server: Server, data: pathlib.Path, connections: int, seconds: int) -> dict:
+    """POSTs transaction Bundles of BUNDLE_SIZE Observation POST entries (lua/transaction.lua builds
+    them from the generated Observations): resources created per second; latency is per Bundle.
+    One Bundle is posted first and its response checked: 200, a transaction-response, every entry 201."""
+    lines = (data / "observations.ndjson").read_text().splitlines()[:BUNDLE_SIZE]
+    bundle = json.dumps({"resourceType": "Bundle", "type": "transaction",
+                         "entry": [{"resource": json.loads(line), "request": {"method": "POST", "url": "Observation"}}
+                                   for line in lines]})
+    before = int(server.sql("SELECT count(*) FROM r_observation"))
+    status, body = server.request("POST", "/fhir", bundle)
+    answer = json.loads(body) if status == 200 else {}
+    created = [e for e in answer.get("entry", []) if e.get("response", {}).get("status", "").startswith("201")]
+    stored = int(server.sql("SELECT count(*) FROM r_observation")) - before
+    if status != 200 or answer.get("type") != "transaction-response" or len(created) != BUNDLE_SIZE or stored != BUNDLE_SIZE:
+        sys.exit(f"transaction Bundle check failed: {status}, {len(created)} entries 201, {stored} rows stored: {body[:500]}")
+    result = wrk(server, "transaction.lua", [data / "observations.ndjson", "/fhir", BUNDLE_SIZE], connections, seconds)
+    result["requests_per_s"] = result["rps"]
+    result["rps"] = round(result["rps"] * BUNDLE_SIZE, 1)
+    result["entries_per_bundle"] = BUNDLE_SIZE
+    result["response_bytes"] = len(body)
+    return result
+
+
 def pgbench(server: Server, workdir: pathlib.Path, name: str, script: str, clients: int, seconds: int,
             rows_per_transaction: int = 1) -> dict:
     script_file = workdir / f"{name}.sql"
@@ -171,8 +197,10 @@ def sql_literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def load(server: Server, data: pathlib.Path, count: int) -> dict:
-    """Loads `count` Observations through the API (the fastest honest path the server offers).
+def load(server: Server, data: pathlib.Path, count: int, via: str = "create") -> dict:
+    """Loads `count` Observations through the API: `create` POSTs them one by one at 64
+    connections, `transaction` POSTs transaction Bundles of 100 at 16 connections (faster; the
+    rows' lastUpdated then spans a shorter time, so each `_lastUpdated` minute holds more rows).
 
     wrk's own clock would keep it running for its whole duration, so the row count is polled and
     wrk is ended with SIGINT (it still prints its report) once the target is stored.
@@ -180,10 +208,13 @@ def load(server: Server, data: pathlib.Path, count: int) -> dict:
     already = int(server.sql("SELECT count(*) FROM r_observation"))
     wanted = count - already
     if wanted <= 0:
-        return {"observations": already, "seconds": 0, "per_s": 0}
-    command = ["wrk", "-t2", "-c64", "-d10h", "--timeout", "10s", "-s", str(BENCH / "lua" / "post.lua"),
-               f"http://127.0.0.1:{server.port}", "--", str(data / "observations.ndjson"), "/fhir/Observation",
-               str(wanted // 2 + 1)]
+        return {"observations": already, "seconds": 0, "per_s": 0, "via": via}
+    if via == "transaction":
+        connections, script, args = 16, "transaction.lua", ["/fhir", BUNDLE_SIZE, wanted // (2 * BUNDLE_SIZE) + 1]
+    else:
+        connections, script, args = 64, "post.lua", ["/fhir/Observation", wanted // 2 + 1]
+    command = ["wrk", "-t2", f"-c{connections}", "-d10h", "--timeout", "30s", "-s", str(BENCH / "lua" / script),
+               f"http://127.0.0.1:{server.port}", "--", str(data / "observations.ndjson"), *map(str, args)]
     started = time.monotonic()
     loader = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     while int(server.sql("SELECT count(*) FROM r_observation")) < count and loader.poll() is None:
@@ -197,7 +228,7 @@ def load(server: Server, data: pathlib.Path, count: int) -> dict:
     log(f"loaded {stored - already} Observations in {seconds:.1f} s")
     server.sql("VACUUM ANALYZE")
     return {"observations": stored, "seconds": round(seconds, 1), "per_s": round((stored - already) / seconds, 1),
-            "errors": errors}
+            "errors": errors, "via": via}
 
 
 def storage(server: Server) -> dict:
@@ -264,7 +295,8 @@ def measure(server: Server, workdir: pathlib.Path, data: pathlib.Path, seconds: 
     def step(name, function):
         log(name)
         results[name] = function()
-        summary = {k: v for k, v in results[name].items() if k in ("rps", "p50_ms", "p99_ms", "server_rss_mb")}
+        results[name]["load_1m"] = round(os.getloadavg()[0], 2)
+        summary = {k: v for k, v in results[name].items() if k in ("rps", "p50_ms", "p99_ms", "server_rss_mb", "load_1m")}
         log(f"  {summary}")
 
     step("http_ceiling_healthz_c16", lambda: wrk(server, "get.lua", [workdir / "healthz.txt"], 16, seconds))
@@ -277,6 +309,7 @@ def measure(server: Server, workdir: pathlib.Path, data: pathlib.Path, seconds: 
     step("create_observation_c64", lambda: wrk(server, "post.lua", [data / "observations.ndjson", "/fhir/Observation"], 64, seconds))
     step("update_observation_c16", lambda: wrk(server, "put.lua", [workdir / "updates.ndjson", "/fhir/Observation"], 16, seconds))
     step("raw_insert_multirow100_c16", lambda: pgbench(server, workdir, "insert100", insert_many, 16, seconds, 100))
+    step("transaction_100_observations_c16", lambda: transaction_bundles(server, data, 16, seconds))
     step("raw_copy", lambda: copy_baseline(server, workdir, sample_body))
     step("ingest_messages_c16", lambda: ingest(server, data))
     server.sql("DROP TABLE bench_raw")
@@ -477,6 +510,8 @@ RATIOS = [
     ("read by id", "read_by_id_c16", "http_ceiling_healthz_c16", "≥ 70% of the /healthz ceiling"),
     ("read by id vs raw PK select", "read_by_id_c16", "raw_pk_select_c16", "context"),
     ("update Observation vs raw single-row insert", "update_observation_c16", "raw_insert_single_c16", "context"),
+    ("transaction Bundles of 100 Observations vs raw 100-row multi-row insert (rows/s)", "transaction_100_observations_c16",
+     "raw_insert_multirow100_c16", "≥ 50% of raw multi-row insert"),
     ("ingest: messages accepted vs raw COPY rows", "ingest_messages_c16", "raw_copy", "context"),
     ("RPM query vs the same query as hand-written SQL", "rpm_query_c16", "raw_rpm_select_c16", "context"),
     ("RPM query vs the server's own SQL through pgbench", "rpm_query_c16", "raw_rpm_server_sql_c16", "context"),
@@ -488,7 +523,6 @@ RATIOS = [
     ("Observation _lastUpdated range vs /healthz", "search_observation_last_updated_c16", "http_ceiling_healthz_c16", "context"),
 ]
 NOT_YET = [
-    ("transaction bundles of 100", "bundle issue #5 (raw multi-row baseline is measured)"),
     ("notification latency", "subscription issue #9"),
     ("encryption on vs off", "encryption issue #7"),
 ]
@@ -502,17 +536,19 @@ def report(results: dict, out: pathlib.Path) -> None:
     for size in results["sizes"]:
         measured = size["workloads"]
         lines += ["", f"## {size['observations']:,} Observations", "",
-                  f"Loading: {size['load']['seconds']} s through `POST /fhir/Observation` at 64 connections "
-                  f"({size['load']['per_s']:,} /s). Storage: {size['storage']['bytes_per_observation']:,} bytes per "
+                  f"Loading: {size['load']['seconds']} s through "
+                  + ("transaction Bundles of 100 (`POST /fhir`) at 16 connections " if size["load"].get("via") == "transaction"
+                     else "`POST /fhir/Observation` at 64 connections ")
+                  + f"({size['load']['per_s']:,} /s). Storage: {size['storage']['bytes_per_observation']:,} bytes per "
                   f"Observation in PostgreSQL ({size['storage']['bytes_per_observation_with_change_log']:,} with its change-log row)"
                   + (f", plus {size['storage']['index_bytes_per_observation']:,} bytes of search index "
                      f"({size['storage']['index_rows_per_observation']} index rows per Observation)."
                      if "index_bytes_per_observation" in size["storage"] else "."),
-                  "", "| workload | rate /s | p50 ms | p95 ms | p99 ms | server RSS MB | errors |", "|---|---:|---:|---:|---:|---:|---:|"]
+                  "", "| workload | rate /s | p50 ms | p95 ms | p99 ms | server RSS MB | errors | load 1m |", "|---|---:|---:|---:|---:|---:|---:|---:|"]
         for name, result in measured.items():
             errors = sum(result.get("errors", {}).values()) if isinstance(result.get("errors"), dict) else ""
             lines.append(f"| {name} | {result['rps']:,} | {result.get('p50_ms', '')} | {result.get('p95_ms', '')} | "
-                         f"{result.get('p99_ms', '')} | {result.get('server_rss_mb', '')} | {errors} |")
+                         f"{result.get('p99_ms', '')} | {result.get('server_rss_mb', '')} | {errors} | {result.get('load_1m', '')} |")
         lines += ["", "| ratio | value | aim |", "|---|---:|---|"]
         for label, workload, baseline, aim in RATIOS:
             if workload not in measured or baseline not in measured:
@@ -536,6 +572,13 @@ def report(results: dict, out: pathlib.Path) -> None:
                       "its binds as pgbench variables. EXPLAIN (ANALYZE, BUFFERS) of the server's statements: "
                       f"[{size['explain']['rpm_explain']}]({size['explain']['rpm_explain']}) (RPM), "
                       f"[{size['explain']['search_explain']}]({size['explain']['search_explain']}) (other shapes)."]
+        if "transaction_100_observations_c16" in measured:
+            bundle = measured["transaction_100_observations_c16"]
+            lines += ["", f"Transaction Bundles: `transaction_100_observations_c16` POSTs `transaction` Bundles of {bundle['entries_per_bundle']} "
+                      "Observation POST entries (built by `lua/transaction.lua` from the generated Observations; no fullUrl, "
+                      "no conditions, no Prefer header) at 16 connections; its rate is Observations created per second "
+                      f"({bundle['requests_per_s']:,} Bundles/s), its latencies are per Bundle. Its baseline `raw_insert_multirow100_c16` "
+                      "is pgbench inserting 100 rows per statement into a copy of `r_observation` (rows/s, latencies per statement)."]
     lines += ["", "## Not measured yet", ""] + [f"- {what}: needs {why}" for what, why in NOT_YET]
     out.with_suffix(".md").write_text("\n".join(lines) + "\n")
     out.with_suffix(".json").write_text(json.dumps(results, indent=2) + "\n")
@@ -546,6 +589,9 @@ def main() -> None:
     parser.add_argument("--profile", choices=PROFILES, default="quick")
     parser.add_argument("--seconds", type=int, help="duration of each measured workload")
     parser.add_argument("--skip-build", action="store_true")
+    parser.add_argument("--load", choices=["create", "transaction"], default="create",
+                        help="how the Observations are loaded: one POST each at 64 connections (default), "
+                             "or transaction Bundles of 100 at 16 connections")
     parser.add_argument("--sizes", type=lambda text: [int(n) for n in text.split(",")],
                         help="Observation counts to load and measure at, e.g. 1000000 (overrides the profile's)")
     args = parser.parse_args()
@@ -581,7 +627,7 @@ def main() -> None:
         out = BENCH / "results" / started.strftime("%Y-%m-%d-%H%M")
         for size in profile["sizes"]:
             log(f"loading up to {size:,} Observations")
-            loaded = load(server, data, size)
+            loaded = load(server, data, size, args.load)
             workloads, explain_files = measure(server, workdir, data, seconds, profile["patients"], out)
             results["sizes"].append({"observations": size, "load": loaded, "workloads": workloads,
                                      "explain": explain_files, "storage": storage(server)})
