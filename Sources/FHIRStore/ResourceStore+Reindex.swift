@@ -6,8 +6,11 @@ import PostgresNIO
 extension ResourceStore {
     /// Rewrites the search index rows of every current resource of `type` from its stored
     /// body, in key order, `batchSize` rows read at a time; for data written before the index
-    /// existed or after the search definitions changed. Online: a resource rewritten
-    /// concurrently keeps the rows its own write stored. Returns how many were reindexed.
+    /// existed or after the search definitions changed. Each resource is rewritten only if it is
+    /// still the version that was read. Run it while `type` is not being written: a write whose
+    /// statement starts just before a resource's rewrite commits does not see the rewritten rows
+    /// and can leave them beside its own until that resource's next write. Returns how many
+    /// resources were reindexed.
     @discardableResult
     public func reindex(type: String, batchSize: Int = 500) async throws -> Int {
         let tables = try Tables(type, known: knownTypes)

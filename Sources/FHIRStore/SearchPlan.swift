@@ -44,8 +44,18 @@ struct SearchPlan {
         }
         let conditions = ["NOT r.deleted"] + (try builder.conditions(query.criteria, type: type, row: "r"))
         var order = try query.sort.map { try orderKey($0, type: type, builder: &builder) }
+        if query.sort.isEmpty, query.criteria.contains(where: Self.isLastUpdatedMatch) {
+            // "What changed since T": in change order, so the (last_updated, key) index serves
+            // the range and the order instead of a walk of every key.
+            order.append(OrderKey(expression: "r.last_updated", descending: false, sqlType: "timestamptz", nonNull: true))
+        }
         order.append(OrderKey(expression: "r.key", descending: false, sqlType: "bigint", nonNull: true))
         return SearchPlan(fromWhere: "FROM \(table) r WHERE \(conditions.joined(separator: " AND "))", order: order)
+    }
+
+    private static func isLastUpdatedMatch(_ criterion: SearchCriterion) -> Bool {
+        if case .match(let match) = criterion { return match.parameter.code == "_lastUpdated" && match.modifier == nil }
+        return false
     }
 
     /// The value a resource sorts by: its lowest value ascending, its highest descending
