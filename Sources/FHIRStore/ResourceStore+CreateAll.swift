@@ -48,30 +48,33 @@ extension ResourceStore {
         return results.compactMap { $0 }
     }
 
-    /// One statement: the resource rows, their index rows and their change-log rows.
+    /// Two statements: keys for the resources from `resource_key_seq`, then one that writes
+    /// the resource rows, their index rows and their change-log rows, every row carrying its
+    /// resource's key so nothing is joined back by id.
     private func insertFirstVersions(_ bodies: [Body], tables: Tables, type: String, now: FHIRInstant) async throws {
+        var keys: [Int64] = []
+        let allocated = try await database.query(
+            "SELECT nextval('resource_key_seq') FROM generate_series(1, \(Int64(bodies.count)))", logger: logger)
+        for try await key in allocated.decode(Int64.self) { keys.append(key) }
         var binds = PostgresBindings()
+        binds.append(keys)
         binds.append(bodies.map(\.stored.id))
         binds.append(bodies.map(\.json))
         binds.append(bodies.map { $0.exactText ?? "" })
         binds.append(now.date)
         binds.append(type)
         var statements = ["""
-            input AS (
-                SELECT * FROM unnest($1::text[], $2::text[], $3::text[]) WITH ORDINALITY AS v(id, body, exact_text, ord)
-            )
-            """, """
             inserted AS (
-                INSERT INTO \(tables.current) (id, version, last_updated, body, exact_text)
-                SELECT id, 1, $4, body::jsonb, nullif(exact_text, '') FROM input ORDER BY ord
-                RETURNING key, id
+                INSERT INTO \(tables.current) (key, id, version, last_updated, body, exact_text)
+                SELECT key, id, 1, $5, body::jsonb, nullif(exact_text, '')
+                  FROM unnest($1::int8[], $2::text[], $3::text[], $4::text[]) AS v(key, id, body, exact_text)
             )
             """]
-        statements += SearchIndexRows.insertStatements(bodies.map { ($0.stored.id, $0.index) }, keyFrom: "inserted", binds: &binds)
+        statements += SearchIndexRows.insertStatements(Array(zip(keys, bodies.map(\.index))), binds: &binds)
         let sql = """
             WITH \(statements.joined(separator: ",\n"))
             INSERT INTO change_log (resource_type, id, version, operation, recorded_at)
-            SELECT $5, i.id, 1, 'C', $4 FROM inserted i JOIN input USING (id) ORDER BY input.ord
+            SELECT $6, id, 1, 'C', $5 FROM unnest($2::text[]) WITH ORDINALITY AS v(id, ord) ORDER BY ord
             """
         _ = try await database.query(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger)
     }

@@ -98,28 +98,27 @@ struct SearchIndexRows: Sendable {
     /// Data-modifying CTEs inserting these rows for the resource whose `key` the CTE named
     /// `source` returns. Binds are appended to `binds`.
     func insertStatements(keyFrom source: String, binds: inout PostgresBindings) -> [String] {
-        Self.statements(tables: tables, timeline: timeline, source: source, byId: false, binds: &binds)
+        Self.statements(tables: tables, timeline: timeline, source: source, binds: &binds)
     }
 
-    /// Data-modifying CTEs inserting the rows of many resources at once (set-based writes):
-    /// the CTE named `source` returns `key` and `id` of each resource, and each index row finds
-    /// its resource's key by id. One `INSERT … SELECT … unnest` per index table, whatever the count.
-    static func insertStatements(
-        _ resources: [(id: String, index: SearchIndexRows)], keyFrom source: String, binds: inout PostgresBindings
-    ) -> [String] {
+    /// Data-modifying CTEs inserting the rows of many resources whose keys are already known
+    /// (taken from `resource_key_seq` beforehand), so no row has to be joined back to its
+    /// resource by id.
+    static func insertStatements(_ resources: [(key: Int64, index: SearchIndexRows)], binds: inout PostgresBindings) -> [String] {
         var merged: [IndexTable: [[String]]] = [:]
         var timeline: [[String]] = []
-        for (id, index) in resources {
-            for (table, rows) in index.tables { merged[table, default: []] += rows.map { [id] + $0 } }
-            timeline += index.timeline.map { [id] + $0 }
+        for (key, index) in resources {
+            let keyText = String(key)
+            for (table, rows) in index.tables { merged[table, default: []] += rows.map { [keyText] + $0 } }
+            timeline += index.timeline.map { [keyText] + $0 }
         }
-        return statements(tables: merged, timeline: timeline, source: source, byId: true, binds: &binds)
+        return statements(tables: merged, timeline: timeline, source: nil, binds: &binds)
     }
 
-    /// The CTEs for `tables` and `timeline`. With `byId`, every row starts with its resource's
-    /// id, which joins it to `source`; without, all rows belong to the one row of `source`.
+    /// The CTEs for `tables` and `timeline`: for the one resource whose `key` the CTE `source`
+    /// returns, or, with no `source`, for rows that each start with their resource's key.
     private static func statements(
-        tables: [IndexTable: [[String]]], timeline: [[String]], source: String, byId: Bool, binds: inout PostgresBindings
+        tables: [IndexTable: [[String]]], timeline: [[String]], source: String?, binds: inout PostgresBindings
     ) -> [String] {
         func arrays(_ rows: [[String]], columns: Int) -> String {
             (0..<columns).map { column in
@@ -128,11 +127,11 @@ struct SearchIndexRows: Sendable {
             }.joined(separator: ", ")
         }
         func from(_ unnest: String, _ names: [String]) -> String {
-            byId
-                ? "unnest(\(unnest)) AS v(\((["rid"] + names).joined(separator: ", "))) JOIN \(source) s ON s.id = v.rid"
-                : "\(source) s, unnest(\(unnest)) AS v(\(names.joined(separator: ", ")))"
+            guard let source else { return "unnest(\(unnest)) AS v(\((["rkey"] + names).joined(separator: ", ")))" }
+            return "\(source) s, unnest(\(unnest)) AS v(\(names.joined(separator: ", ")))"
         }
-        let lead = byId ? 1 : 0
+        let key = source == nil ? "v.rkey::bigint" : "s.key"
+        let lead = source == nil ? 1 : 0
         var statements: [String] = []
         for table in IndexTable.allCases {
             guard let rows = tables[table], !rows.isEmpty else { continue }
@@ -141,7 +140,7 @@ struct SearchIndexRows: Sendable {
             statements.append("""
                 ix_\(table.rawValue) AS (
                     INSERT INTO sp_\(table.rawValue) (key, \(names.joined(separator: ", ")))
-                    SELECT s.key, \(values.joined(separator: ", "))
+                    SELECT \(key), \(values.joined(separator: ", "))
                       FROM \(from(arrays(rows, columns: lead + names.count), names))
                 )
                 """)
@@ -150,7 +149,7 @@ struct SearchIndexRows: Sendable {
             statements.append("""
                 ix_timeline AS (
                     INSERT INTO observation_timeline (key, subject, code, hi, lo)
-                    SELECT s.key, v.subject, v.code, v.hi::timestamptz, v.lo::timestamptz
+                    SELECT \(key), v.subject, v.code, v.hi::timestamptz, v.lo::timestamptz
                       FROM \(from(arrays(timeline, columns: lead + 4), ["subject", "code", "hi", "lo"]))
                 )
                 """)
