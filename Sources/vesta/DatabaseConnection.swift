@@ -30,3 +30,26 @@ struct DatabaseConnection {
         try await embedded?.stop()
     }
 }
+
+extension DatabaseConnection {
+    /// Opens the database, runs `work` with a client once the server answers, and closes it
+    /// again, for one-shot commands (`migrate`, `reindex`).
+    static func withClient<Result: Sendable>(
+        _ options: DatabaseOptions, logger: Logger, _ work: @Sendable (PostgresClient) async throws -> Result
+    ) async throws -> Result {
+        let connection = try await open(options, logger: logger)
+        let client = PostgresClient(configuration: connection.configuration, backgroundLogger: logger)
+        let result: Swift.Result<Result, any Error> = await withTaskGroup(of: Void.self) { group in
+            group.addTask { await client.run() }
+            defer { group.cancelAll() }
+            do {
+                try await DatabaseProbe.check(client, logger: logger)
+                return .success(try await work(client))
+            } catch {
+                return .failure(error)
+            }
+        }
+        try await connection.close()
+        return try result.get()
+    }
+}

@@ -1,9 +1,6 @@
 import ArgumentParser
-import FHIRDefinitions
-import FHIRSearch
 import FHIRStore
 import Logging
-import PostgresNIO
 
 /// `vesta reindex`: rebuild the search index from the stored resources.
 struct Reindex: AsyncParsableCommand {
@@ -17,33 +14,24 @@ struct Reindex: AsyncParsableCommand {
 
     func run() async throws {
         let logger = try database.makeLogger()
-        let conformance = try ProjectFiles.directory(named: "conformance", explicit: database.conformanceDirectory)
-        let definitions = try FHIRDefinitions.load(conformanceDirectory: conformance)
-        let indexer = try SearchIndexer.load(conformanceDirectory: conformance)
-        if let unknown = types.first(where: { !definitions.isResourceType($0) }) {
+        let loaded = try LoadedDefinitions.load(database)
+        if let unknown = types.first(where: { !loaded.definitions.isResourceType($0) }) {
             throw ValidationError("'\(unknown)' is not a resource type")
         }
-        let connection = try await DatabaseConnection.open(database, logger: logger)
-        let client = PostgresClient(configuration: connection.configuration, backgroundLogger: logger)
-        let store = ResourceStore(client: client, resourceTypes: definitions.resourceTypes, indexer: indexer, logger: logger)
-        let selected = types.isEmpty ? definitions.resourceTypes : types
-        let result: Result<Int, any Error> = await withTaskGroup(of: Void.self) { group in
-            group.addTask { await client.run() }
-            defer { group.cancelAll() }
-            do {
-                try await DatabaseProbe.check(client, logger: logger)
-                var total = 0
-                for type in selected {
-                    let count = try await store.reindex(type: type)
-                    if count > 0 { print("\(type): \(count)") }
-                    total += count
-                }
-                return .success(total)
-            } catch {
-                return .failure(error)
+        let selected = types.isEmpty ? loaded.definitions.resourceTypes : types
+        let migrator = try Migrator(directory: try ProjectFiles.directory(named: "migrations", explicit: database.migrationsDirectory))
+        let total = try await DatabaseConnection.withClient(database, logger: logger) { client in
+            // The index tables must exist: bring the schema up to date first, as `serve` does.
+            try await migrator.migrate(client, logger: logger)
+            let store = ResourceStore(client: client, resourceTypes: loaded.definitions.resourceTypes, indexer: loaded.indexer, logger: logger)
+            var total = 0
+            for type in selected {
+                let count = try await store.reindex(type: type)
+                if count > 0 { print("\(type): \(count)") }
+                total += count
             }
+            return total
         }
-        try await connection.close()
-        print("reindexed \(try result.get()) resources")
+        print("reindexed \(total) resources")
     }
 }

@@ -1,7 +1,6 @@
 import ArgumentParser
 import DeviceIngest
 import FHIRDefinitions
-import FHIRSearch
 import FHIRStore
 import Foundation
 import Hummingbird
@@ -60,10 +59,8 @@ struct Serve: AsyncParsableCommand {
 
     func run() async throws {
         let logger = try database.makeLogger()
-        let conformance = try ProjectFiles.directory(named: "conformance", explicit: database.conformanceDirectory)
-        let definitions = try FHIRDefinitions.load(conformanceDirectory: conformance)
-        let indexer = try SearchIndexer.load(conformanceDirectory: conformance)
-        try SearchParameterKey.verifyUnique(registry: indexer.registry, resourceTypes: definitions.resourceTypes)
+        let loaded = try LoadedDefinitions.load(database)
+        let (definitions, indexer) = (loaded.definitions, loaded.indexer)
         let migrator = try Migrator(directory: try ProjectFiles.directory(named: "migrations", explicit: database.migrationsDirectory))
         let mappings = try mappingsDirectory.map(IngestMappings.load)
         let connection = try await DatabaseConnection.open(database, logger: logger)
