@@ -39,7 +39,7 @@ let package = Package(
         .target(
             name: "DeviceIngest",
             dependencies: [
-                "FHIRCore", "FHIRDefinitions", "FHIRStore", "DeviceMapping", "FHIRMapping",
+                "FHIRCore", "FHIRDefinitions", "FHIRSearch", "FHIRStore", "DeviceMapping", "FHIRMapping",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

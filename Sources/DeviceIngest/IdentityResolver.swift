@@ -1,8 +1,8 @@
 import FHIRCore
 import FHIRMapping
+import FHIRSearch
 import FHIRStore
 import Logging
-import PostgresNIO
 
 /// How ingestion finds the Device, Patient and Encounter of a measurement group (SPEC §4,
 /// MedTech's `ResourceIdentityServiceType`).
@@ -16,7 +16,7 @@ public enum IdentityMode: String, Sendable, CaseIterable {
     case lookupWithEncounter = "lookup-with-encounter"
 }
 
-/// Resolves identities through the search index (Device, Patient and Encounter by identifier).
+/// Resolves identities through the store's search (Device, Patient and Encounter by identifier).
 struct IdentityResolver: Sendable {
     let store: ResourceStore
     let mode: IdentityMode
@@ -128,24 +128,16 @@ struct IdentityResolver: Sendable {
     }
 
     /// The one current resource of `type` whose `identifier` has `value` (and `system` when
-    /// given), read through the search index; nil when none; `Failure.multiple` when several.
+    /// given), found by the store's search (`identifier=[system|]value`); nil when none;
+    /// `Failure.multiple` when several.
     private func findOne(_ type: String, system: String?, value: String) async throws -> (id: String, body: JSONValue)? {
-        let table = "r_" + type.lowercased()
-        let parameter = SearchParameterKey.of(type, "identifier")
-        let rows = try await store.client.query(
-            """
-            SELECT r.id, r.body::text FROM \(unescaped: table) r
-             WHERE NOT r.deleted AND EXISTS (
-                   SELECT 1 FROM sp_token t WHERE t.key = r.key AND t.pid = \(parameter) AND t.kind = 't'
-                      AND t.code = \(value) AND (\(system)::text IS NULL OR t.system = \(system)))
-             LIMIT 2
-            """, logger: logger)
-        var matches: [(String, JSONValue)] = []
-        for try await (id, body) in rows.decode((String, String).self) {
-            matches.append((id, (try? JSONReader.parse(body)) ?? .null))
-        }
+        guard let parameter = store.registry.parameter("identifier", for: type) else { return nil }
+        var query = SearchQuery(resourceType: type)
+        let token = SearchMatchValue.token(system: system.map { .some($0) }, code: value)
+        query.criteria = [.match(ParameterMatch(parameter: parameter, modifier: nil, values: [token]))]
+        let matches = try await store.search(query, count: 2).matches
         guard matches.count <= 1 else { throw Failure.multiple(type: type, identifier: value) }
-        return matches.first.map { (id: $0.0, body: $0.1) }
+        return matches.first.map { (id: $0.id, body: ($0.json.flatMap { try? JSONReader.parse($0) }) ?? .null) }
     }
 
     /// The id in `Device.patient` when it is a relative `Patient/<id>`.
