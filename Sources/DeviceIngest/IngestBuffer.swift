@@ -64,7 +64,7 @@ public struct IngestBuffer: Sendable {
         let (only, maxMessages, ageMilliseconds): (Int64?, Int64, Int64) = switch claim {
         case .batch(let id): (id, 1, 0)
         case .oldest(let maxMessages, let minimumAge):
-            (nil, Int64(maxMessages), minimumAge.components.seconds * 1000 + minimumAge.components.attoseconds / 1_000_000_000_000_000)
+            (nil, Int64(maxMessages), Int64(minimumAge / .milliseconds(1)))
         }
         let rows = try await client.query(
             """

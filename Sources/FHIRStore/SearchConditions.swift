@@ -229,8 +229,8 @@ struct SearchSQLBuilder {
 
     /// A date prefix over `[low, high)` against a search range `[slo, shi)`.
     mutating func dateCondition(_ prefix: SearchPrefix, _ range: SearchDateRange, low: String, high: String) -> String {
-        let lowText = SearchIndexRows.bounds(range)[0], highText = SearchIndexRows.bounds(range)[1]
-        let slo = "\(bind(lowText))::timestamptz", shi = "\(bind(highText))::timestamptz"
+        let bounds = SearchIndexRows.bounds(range)
+        let slo = "\(bind(bounds[0]))::timestamptz", shi = "\(bind(bounds[1]))::timestamptz"
         switch prefix {
         case .eq: return "(\(low) >= \(slo) AND \(high) <= \(shi))"
         case .ne: return "NOT (\(low) >= \(slo) AND \(high) <= \(shi))"
