@@ -21,7 +21,7 @@ import FHIRCore
 public struct FHIRPathExpression: Sendable {
     /// The source text.
     public let text: String
-    private let root: Node
+    let root: Node
 
     /// Parses `text`; functions and operators outside the supported subset are syntax errors.
     public init(parsing text: String) throws(FHIRPathSyntaxError) {
