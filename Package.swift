@@ -45,6 +45,11 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
+        // OpenSSL 3 libcrypto for encryption at rest (pkg-config "libcrypto": "openssl" would also link libssl).
+        .systemLibrary(name: "COpenSSL", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
+        // Encryption at rest: AES-256-GCM, HMAC-SHA-256 and random through OpenSSL; key ring,
+        // sealing policy and the sealed-resource envelope.
+        .target(name: "Encryption", dependencies: ["COpenSSL", "FHIRCore"]),
         // Loads conformance/ data (structure index, value sets) and validates resources.
         .target(name: "FHIRDefinitions", dependencies: ["FHIRCore"]),
         // Starts and stops a private PostgreSQL cluster for `serve` and the tests.
@@ -59,7 +64,7 @@ let package = Package(
         .target(
             name: "FHIRStore",
             dependencies: [
-                "FHIRCore", "FHIRSearch",
+                "FHIRCore", "FHIRSearch", "Encryption",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -70,6 +75,7 @@ let package = Package(
             dependencies: [
                 "FHIRCore", "FHIRDefinitions", "FHIRSearch", "FHIRStore", "DeviceMapping", "FHIRMapping", "DeviceIngest",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -79,7 +85,7 @@ let package = Package(
             name: "vesta",
             dependencies: [
                 "VestaServer", "FHIRStore", "FHIRDefinitions", "FHIRSearch", "EmbeddedPostgres", "FHIRMapping", "DeviceIngest",
-                "DeviceMapping", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "DeviceMapping", "Encryption", .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -93,11 +99,12 @@ let package = Package(
         .testTarget(name: "DeviceMappingTests", dependencies: ["DeviceMapping", "FHIRCore"]),
         .testTarget(name: "FHIRMappingTests", dependencies: ["FHIRMapping", "DeviceMapping", "FHIRCore"]),
         .testTarget(name: "FHIRStoreTests", dependencies: ["FHIRStore", "FHIRCore"]),
+        .testTarget(name: "EncryptionTests", dependencies: ["Encryption", "FHIRCore"]),
         .testTarget(
             name: "VestaIntegrationTests",
             dependencies: [
                 "VestaServer", "FHIRStore", "FHIRDefinitions", "FHIRSearch", "FHIRCore", "EmbeddedPostgres", "DeviceIngest", "DeviceMapping",
-                "FHIRMapping", .product(name: "HummingbirdTesting", package: "hummingbird"),
+                "FHIRMapping", "Encryption", .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],
