@@ -1,4 +1,5 @@
 import FHIRCore
+import FHIRStore
 import Foundation
 import Logging
 import PostgresNIO
@@ -14,15 +15,21 @@ public struct IngestBatch: Sendable {
 }
 
 /// The durable buffer between `POST /ingest` and the workers (`ingest_batch`), and the
-/// dead-letter table for messages that could not become Observations.
+/// dead-letter table for messages that could not become Observations. Messages are stored
+/// through the store's sealer, so with encryption on they are ciphertext at rest too.
 public struct IngestBuffer: Sendable {
     let client: PostgresClient
+    let sealer: any ResourceSealer
     let logger: Logger
     /// How long a claimed batch stays with its worker before another may take it.
     static let lease = "60 seconds"
+    /// What sealed batch and dead-letter texts are bound to.
+    static let batchContext = "ingest_batch"
+    static let deadLetterContext = "ingest_dead_letter"
 
-    public init(client: PostgresClient, logger: Logger) {
+    public init(client: PostgresClient, sealer: any ResourceSealer, logger: Logger) {
         self.client = client
+        self.sealer = sealer
         self.logger = logger
     }
 
@@ -41,10 +48,29 @@ public struct IngestBuffer: Sendable {
 
     /// Stores a batch; when this returns, the messages are committed in PostgreSQL.
     public func append(_ messages: [JSONValue]) async throws -> Int64 {
-        let text = JSONWriter.string(.array(messages))
+        try await insertBatch(messages, holdsMeasurements: false, on: .pool(client))
+    }
+
+    /// Where a batch is inserted: any pooled connection, or one inside a transaction.
+    enum Executor {
+        case pool(PostgresClient)
+        case connection(PostgresConnection)
+
+        func query(_ query: PostgresQuery, logger: Logger) async throws -> PostgresRowSequence {
+            switch self {
+            case .pool(let client): try await client.query(query, logger: logger)
+            case .connection(let connection): try await connection.query(query, logger: logger)
+            }
+        }
+    }
+
+    private func insertBatch(_ messages: [JSONValue], holdsMeasurements: Bool, on executor: Executor) async throws -> Int64 {
+        let text = try sealer.sealText(JSONWriter.string(.array(messages)), context: Self.batchContext)
         let count = Int32(clamping: messages.count)
-        let rows = try await client.query(
-            "INSERT INTO ingest_batch (messages, message_count) VALUES (\(text), \(count)) RETURNING id", logger: logger)
+        let kind = holdsMeasurements ? "measurements" : "messages"
+        let rows = try await executor.query(
+            "INSERT INTO ingest_batch (messages, message_count, content_kind) VALUES (\(text), \(count), \(kind)) RETURNING id",
+            logger: logger)
         for try await id in rows.decode(Int64.self) { return id }
         throw IngestError.storage("the batch was not stored")
     }
@@ -82,7 +108,16 @@ public struct IngestBuffer: Sendable {
             RETURNING b.id, b.received_at, b.messages, b.content_kind = 'measurements'
             """, logger: logger)
         var batches: [IngestBatch] = []
-        for try await (batchId, receivedAt, text, holdsMeasurements) in rows.decode((Int64, Date, String, Bool).self) {
+        for try await (batchId, receivedAt, stored, holdsMeasurements) in rows.decode((Int64, Date, String, Bool).self) {
+            let text: String
+            do {
+                text = try sealer.unsealText(stored, context: Self.batchContext)
+            } catch {
+                // Left pending and leased: it stays in the table (and in the pending count)
+                // for an operator, without blocking the batches behind it.
+                logger.error("ingest batch \(batchId) cannot be decrypted; skipped", metadata: ["reason": "\(error)"])
+                continue
+            }
             let messages = (try? JSONReader.parse(text))?.arrayValue ?? []
             batches.append(IngestBatch(id: batchId, receivedAt: FHIRInstant(date: receivedAt), messages: messages,
                                        holdsMeasurements: holdsMeasurements))
@@ -100,7 +135,9 @@ public struct IngestBuffer: Sendable {
         let stages = deadLetters.map(\.stage.rawValue)
         let reasons = deadLetters.map(\.reason)
         let typeNames = deadLetters.map { $0.typeName ?? "" }
-        let messages = deadLetters.map { $0.message.map { JSONWriter.string($0) } ?? "" }
+        let messages = try deadLetters.map { letter in
+            try letter.message.map { try sealer.sealText(JSONWriter.string($0), context: Self.deadLetterContext) } ?? ""
+        }
         let ids = batches.map(\.id)
         try await client.query(
             """
@@ -157,30 +194,94 @@ public struct IngestBuffer: Sendable {
     /// identity or Observation writing into a new batch of measurements; the letters are
     /// removed. Returns how many letters were queued and the new batch ids.
     public func retryDeadLetters(ids: [Int64]?) async throws -> (letters: Int, batches: [Int64]) {
+        try await client.withConnection { connection in
+            try await connection.query("BEGIN", logger: logger)
+            do {
+                let rows = try await connection.query(
+                    """
+                    DELETE FROM ingest_dead_letter
+                     WHERE message IS NOT NULL AND (\(ids)::bigint[] IS NULL OR id = ANY(\(ids)::bigint[]))
+                    RETURNING id, stage, message
+                    """, logger: logger)
+                var letters: [(id: Int64, stage: String, message: String)] = []
+                for try await letter in rows.decode((Int64, String, String).self) { letters.append(letter) }
+                var messages: [JSONValue] = []
+                var measurements: [JSONValue] = []
+                for letter in letters.sorted(by: { $0.id < $1.id }) {
+                    let text = try sealer.unsealText(letter.message, context: Self.deadLetterContext)
+                    guard let message = try? JSONReader.parse(text) else { continue }
+                    if letter.stage == DeadLetter.Stage.normalize.rawValue {
+                        messages.append(message)
+                    } else {
+                        measurements += message.arrayValue ?? []
+                    }
+                }
+                var batches: [Int64] = []
+                if !messages.isEmpty {
+                    batches.append(try await insertBatch(messages, holdsMeasurements: false, on: .connection(connection)))
+                }
+                if !measurements.isEmpty {
+                    batches.append(try await insertBatch(measurements, holdsMeasurements: true, on: .connection(connection)))
+                }
+                try await connection.query("COMMIT", logger: logger)
+                return (letters.count, batches)
+            } catch {
+                _ = try? await connection.query("ROLLBACK", logger: logger)
+                throw error
+            }
+        }
+    }
+
+    /// Seals every stored batch and dead-letter message under the active data key (after a
+    /// key rotation, or when encryption was turned on), `batchSize` rows at a time. Stored
+    /// messages never change, so each row is rewritten only if it still holds what was read.
+    /// Returns how many rows were rewritten.
+    public func reencrypt(batchSize: Int = 500) async throws -> Int {
+        let stores = [("ingest_batch", "messages", Self.batchContext), ("ingest_dead_letter", "message", Self.deadLetterContext)]
+        var count = 0
+        for (table, column, context) in stores {
+            var after: Int64 = 0
+            while true {
+                var select = PostgresBindings()
+                select.append(after)
+                select.append(Int64(batchSize))
+                let rows = try await client.query(PostgresQuery(unsafeSQL: """
+                    SELECT id, \(column) FROM \(table) WHERE id > $1 AND \(column) IS NOT NULL ORDER BY id LIMIT $2
+                    """, binds: select), logger: logger)
+                var batch: [(id: Int64, text: String)] = []
+                for try await row in rows.decode((Int64, String).self) { batch.append(row) }
+                guard let last = batch.last else { break }
+                for row in batch where !sealer.isCurrent(storedText: row.text) {
+                    var update = PostgresBindings()
+                    update.append(try sealer.sealText(try sealer.unsealText(row.text, context: context), context: context))
+                    update.append(row.id)
+                    update.append(row.text)
+                    let updated = try await client.query(PostgresQuery(unsafeSQL: """
+                        UPDATE \(table) SET \(column) = $1 WHERE id = $2 AND \(column) = $3 RETURNING id
+                        """, binds: update), logger: logger)
+                    for try await _ in updated.decode(Int64.self) { count += 1 }
+                }
+                after = last.id
+            }
+        }
+        return count
+    }
+
+    /// How many stored batches and dead letters each data key seals (nil: plaintext, written
+    /// while encryption was off). For `vesta keys status`.
+    public func keyUsage() async throws -> [UInt32?: Int] {
         let rows = try await client.query(
             """
-            WITH letters AS (
-                DELETE FROM ingest_dead_letter
-                 WHERE message IS NOT NULL AND (\(ids)::bigint[] IS NULL OR id = ANY(\(ids)::bigint[]))
-                RETURNING id, stage, message
-            ), messages AS (
-                INSERT INTO ingest_batch (messages, message_count)
-                SELECT '[' || string_agg(message, ',' ORDER BY id) || ']', count(*) FROM letters WHERE stage = 'normalize'
-                HAVING count(*) > 0
-                RETURNING id
-            ), measurements AS (
-                INSERT INTO ingest_batch (messages, message_count, content_kind)
-                SELECT '[' || string_agg(measurement.value::text, ',' ORDER BY letters.id, measurement.position) || ']',
-                       count(*), 'measurements'
-                  FROM letters, jsonb_array_elements(letters.message::jsonb) WITH ORDINALITY AS measurement(value, position)
-                 WHERE letters.stage <> 'normalize'
-                HAVING count(*) > 0
-                RETURNING id
-            )
-            SELECT (SELECT count(*) FROM letters), array(SELECT id FROM messages UNION ALL SELECT id FROM measurements)
+            SELECT CASE WHEN text LIKE '$vesta$%' THEN split_part(text, '$', 3) END, count(*) FROM (
+                SELECT messages AS text FROM ingest_batch
+                UNION ALL SELECT message FROM ingest_dead_letter WHERE message IS NOT NULL
+            ) AS stored GROUP BY 1
             """, logger: logger)
-        for try await (letters, batches) in rows.decode((Int64, [Int64]).self) { return (Int(letters), batches) }
-        return (0, [])
+        var usage: [UInt32?: Int] = [:]
+        for try await (keyID, count) in rows.decode((String?, Int64).self) {
+            usage[keyID.flatMap { UInt32($0) }, default: 0] += Int(count)
+        }
+        return usage
     }
 
     /// The most recent dead letters, newest first.
@@ -196,7 +297,7 @@ public struct IngestBuffer: Sendable {
             var letter: JSONObject = ["id": .number(String(id)), "batch": .number(String(batchId)),
                                       "stage": .string(stage), "reason": .string(reason)]
             letter["typeName"] = typeName.map(JSONValue.string)
-            letter["message"] = message.flatMap { try? JSONReader.parse($0) }
+            letter["message"] = try message.flatMap { try JSONReader.parse(try sealer.unsealText($0, context: Self.deadLetterContext)) }
             letter["recorded"] = .string(FHIRInstant(date: recordedAt).fhirString)
             letters.append(.object(letter))
         }

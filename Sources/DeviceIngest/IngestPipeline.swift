@@ -43,7 +43,7 @@ public struct IngestPipeline: Sendable {
     ///   - deviceIdentifierSystem: the identifier system of Device look-ups; any system when nil.
     public init(client: PostgresClient, store: ResourceStore, definitions: FHIRDefinitions, identityMode: IdentityMode = .lookup,
                 deviceIdentifierSystem: String? = nil, logger: Logger) {
-        buffer = IngestBuffer(client: client, logger: logger)
+        buffer = IngestBuffer(client: client, sealer: store.sealer, logger: logger)
         mappings = MappingCatalog(client: client, logger: logger)
         identities = IdentityResolver(store: store, mode: identityMode, deviceIdentifierSystem: deviceIdentifierSystem, logger: logger)
         writer = ObservationWriter(store: store, validator: StructuralValidator(definitions: definitions))

@@ -19,7 +19,7 @@ extension ResourceStore {
             }
         }
         guard let subject else { throw SearchExecutionError.unsupported("$lastn needs one patient: patient=<id> or subject=Patient/<id>") }
-        var builder = SearchSQLBuilder(knownTypes: knownTypes)
+        var builder = SearchSQLBuilder(knownTypes: knownTypes, blindIndex: blindIndex)
         let subjectBind = builder.bind(subject)
         let conditions = ["NOT r.deleted"] + (try builder.conditions(criteria, type: "Observation", row: "r"))
         let limit = builder.bind(Int64(max))

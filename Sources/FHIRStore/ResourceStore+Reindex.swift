@@ -28,13 +28,10 @@ extension ResourceStore {
             }
             guard let last = batch.last else { return reindexed }
             for row in batch {
-                let text = try sealer.unseal(row.json, type: type, id: row.id, version: Int(row.version))
-                guard let resource = try? JSONReader.parse(text) else {
-                    throw StoreError.unreadable(type: type, id: row.id, reason: "stored body is not JSON")
-                }
+                let resource = try currentObject(json: row.json, type: type, id: row.id, version: Int(row.version))
                 let entries: [SearchIndexEntry]
                 do {
-                    entries = try indexer.indexValues(for: resource)
+                    entries = try indexer.indexValues(for: .object(resource))
                 } catch {
                     throw StoreError.unindexable(type: type, id: row.id, reason: error.description)
                 }
@@ -43,7 +40,7 @@ extension ResourceStore {
                 binds.append(row.version)
                 var statements = ["target AS (SELECT key FROM \(tables.current) WHERE key = $1 AND version = $2)"]
                 statements += SearchIndexRows.deleteStatements(keyFrom: "target", resourceType: type)
-                statements += SearchIndexRows(entries: entries, resourceType: type, registry: registry)
+                statements += try SearchIndexRows(entries: entries, resourceType: type, registry: registry, blindIndex: blindIndex)
                     .insertStatements(keyFrom: "target", binds: &binds)
                 let sql = "WITH \(statements.joined(separator: ",\n")) SELECT count(*) FROM target"
                 _ = try await database.query(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger)

@@ -68,7 +68,7 @@ extension ResourceStore {
     /// cursor, in order (before a backward cursor, in reverse order), then their bodies, and each
     /// row's cursor as a JSON array of text.
     func pageStatement(_ query: SearchQuery, count: Int) throws -> PostgresQuery {
-        var builder = SearchSQLBuilder(knownTypes: knownTypes)
+        var builder = SearchSQLBuilder(knownTypes: knownTypes, blindIndex: blindIndex)
         let plan = try SearchPlan.make(query, registry: registry, builder: &builder)
         var fromWhere = plan.fromWhere
         var backward = false
@@ -96,7 +96,7 @@ extension ResourceStore {
 
     /// The exact number of matches.
     private func countMatches(_ query: SearchQuery) async throws -> Int {
-        var builder = SearchSQLBuilder(knownTypes: knownTypes)
+        var builder = SearchSQLBuilder(knownTypes: knownTypes, blindIndex: blindIndex)
         let plan = try SearchPlan.make(query, registry: registry, builder: &builder)
         let rows = try await database.query(PostgresQuery(unsafeSQL: "SELECT count(*) \(plan.fromWhere)", binds: builder.binds), logger: logger)
         for try await count in rows.decode(Int64.self) { return Int(count) }
@@ -105,7 +105,7 @@ extension ResourceStore {
 
     /// The planner's estimate of the number of matches: cheap, and right in magnitude.
     private func estimateMatches(_ query: SearchQuery) async throws -> Int {
-        var builder = SearchSQLBuilder(knownTypes: knownTypes)
+        var builder = SearchSQLBuilder(knownTypes: knownTypes, blindIndex: blindIndex)
         let plan = try SearchPlan.make(query, registry: registry, builder: &builder)
         let rows = try await database.query(
             PostgresQuery(unsafeSQL: "EXPLAIN (FORMAT JSON) SELECT 1 \(plan.fromWhere)", binds: builder.binds), logger: logger)

@@ -13,23 +13,31 @@ public struct ResourceStore: Sendable {
     var database: SQLExecutor
     let knownTypes: Set<String>
     let indexer: SearchIndexer
-    let sealer: any ResourceSealer
+    /// Seals what is stored; `PlaintextSealer` when encryption is off.
+    public let sealer: any ResourceSealer
+    /// Encryption at rest; nil when off.
+    let encryption: AtRestEncryption?
     let logger: Logger
 
     /// - Parameters:
     ///   - resourceTypes: the types that have tables (from the structure index).
     ///   - indexer: computes the search values every write stores beside the resource.
+    ///   - encryption: encryption at rest; nil stores everything in plaintext.
     public init(
         client: PostgresClient, resourceTypes: some Sequence<String>, indexer: SearchIndexer,
-        sealer: any ResourceSealer = PlaintextSealer(), logger: Logger
+        encryption: AtRestEncryption? = nil, logger: Logger
     ) {
         self.client = client
         self.database = .pool(client)
         self.knownTypes = Set(resourceTypes)
         self.indexer = indexer
-        self.sealer = sealer
+        self.sealer = encryption?.sealer ?? PlaintextSealer()
+        self.encryption = encryption
         self.logger = logger
     }
+
+    /// With encryption on: the parameters indexed and searched through blind terms.
+    var blindIndex: BlindIndex? { encryption?.blindIndex }
 
     /// The declared search parameters the index follows.
     public var registry: SearchParameterRegistry { indexer.registry }
@@ -284,7 +292,12 @@ public struct ResourceStore: Sendable {
 
     private func currentObject(_ row: CurrentRow, type: String, id: String) throws -> JSONObject {
         guard let json = row.json else { throw StoreError.unreadable(type: type, id: id, reason: "empty body") }
-        let text = try sealer.unseal(json, type: type, id: id, version: row.version)
+        return try currentObject(json: json, type: type, id: id, version: row.version)
+    }
+
+    /// The resource a stored body holds, unsealed and parsed.
+    func currentObject(json: String, type: String, id: String, version: Int) throws -> JSONObject {
+        let text = try sealer.unseal(json, type: type, id: id, version: version)
         guard let object = (try? JSONReader.parse(text))?.objectValue else {
             throw StoreError.unreadable(type: type, id: id, reason: "stored body is not a JSON object")
         }
@@ -391,9 +404,9 @@ public struct ResourceStore: Sendable {
         let object = JSONObject(uniqueMembers: [("resourceType", .string(type)), ("id", .string(id)), ("meta", .object(meta))]
             + resource.members.filter { !leading.contains($0.key) })
         let resourceJSON = JSONWriter.string(.object(object))
-        let sealed = try sealer.seal(.object(object), type: type, id: id, version: version)
-        let storedJSON = sealer.isIdentity ? resourceJSON : JSONWriter.string(sealed)
-        let exactText = JSONBFidelity.preservesNumbers(sealed) ? nil : storedJSON
+        let sealed = try sealer.seal(object, type: type, id: id, version: version)
+        let storedJSON = sealer.isIdentity ? resourceJSON : JSONWriter.string(.object(sealed))
+        let exactText = JSONBFidelity.preservesNumbers(.object(sealed)) ? nil : storedJSON
         let stored = StoredResource(type: type, id: id, version: version, lastUpdated: lastUpdated, isDeleted: false, json: resourceJSON)
         let entries: [SearchIndexEntry]
         do {
@@ -401,7 +414,7 @@ public struct ResourceStore: Sendable {
         } catch {
             throw StoreError.unindexable(type: type, id: id, reason: error.description)
         }
-        let index = SearchIndexRows(entries: entries, resourceType: type, registry: indexer.registry)
+        let index = try SearchIndexRows(entries: entries, resourceType: type, registry: indexer.registry, blindIndex: blindIndex)
         return Body(stored: stored, json: storedJSON, exactText: exactText, index: index)
     }
 

@@ -24,9 +24,12 @@ struct SearchSQLBuilder {
     private(set) var binds = PostgresBindings()
     private var aliasCounter = 0
     let knownTypes: Set<String>
+    /// With encryption on: which parameters are searched through blind terms.
+    let blindIndex: BlindIndex?
 
-    init(knownTypes: Set<String>) {
+    init(knownTypes: Set<String>, blindIndex: BlindIndex?) {
         self.knownTypes = knownTypes
+        self.blindIndex = blindIndex
     }
 
     /// Appends a bind and returns its placeholder.
@@ -58,7 +61,9 @@ struct SearchSQLBuilder {
         case .missing(let parameter, let missing):
             if SearchIndexRows.columnParameters.contains(parameter.code) { return missing ? "FALSE" : "TRUE" }
             let t = alias("m")
-            let (indexTable, key) = parameter.type == .composite
+            let (indexTable, key) = isBlind(parameter, type: type) && parameter.type != .reference
+                ? (IndexTable.blind, SearchParameterKey.of(type, parameter.code))
+                : parameter.type == .composite
                 ? (try Self.indexTable(for: parameter.components.first?.type ?? .token), SearchParameterKey.of(type, parameter.code, component: 0))
                 : (try Self.indexTable(for: parameter.type), SearchParameterKey.of(type, parameter.code))
             let exists = "EXISTS (SELECT 1 FROM sp_\(indexTable.rawValue) \(t) WHERE \(t).key = \(row).key AND \(t).pid = \(bind(key)))"
@@ -121,6 +126,10 @@ struct SearchSQLBuilder {
         default:
             break
         }
+        // `:identifier` reads Reference.identifier, which is sealed wherever the Reference is.
+        if blindIndex != nil, match.modifier == .identifier || (isBlind(parameter, type: type) && parameter.type != .reference) {
+            return try blindCondition(match, type: type, row: row)
+        }
         if parameter.type == .composite {
             var alternatives: [String] = []
             for value in match.values {
@@ -141,6 +150,30 @@ struct SearchSQLBuilder {
             AND \(t).grp = 0 AND (\(alternatives.joined(separator: " OR "))))
             """
         return negated ? "NOT \(exists)" : exists
+    }
+
+    /// Whether `parameter` of `type` reads sealed elements (encryption on).
+    func isBlind(_ parameter: SearchParameter, type: String) -> Bool {
+        blindIndex?.isSealed(type, parameter.code) ?? false
+    }
+
+    /// A match on a sealed parameter: some blind term of the resource equals a value's term.
+    private mutating func blindCondition(_ match: ParameterMatch, type: String, row: String) throws -> String {
+        guard let blindIndex, match.parameter.type != .composite else {
+            throw SearchExecutionError.unsupported(
+                "\(match.parameter.code): composite search is not supported on this parameter because the elements it searches are encrypted")
+        }
+        let key = SearchParameterKey.of(type, match.parameter.code)
+        let terms = try match.values.map { value in
+            try blindIndex.term(for: value, modifier: match.modifier, parameter: match.parameter.code, parameterKey: key,
+                                isReferenceIdentifier: match.modifier == .identifier)
+        }
+        let t = alias("b")
+        let exists = """
+            EXISTS (SELECT 1 FROM sp_blind \(t) WHERE \(t).key = \(row).key AND \(t).pid = \(bind(key)) \
+            AND \(t).term = ANY(ARRAY(SELECT decode(h, 'hex') FROM unnest(\(bind(terms))::text[]) h)))
+            """
+        return match.modifier == .not ? "NOT \(exists)" : exists
     }
 
     /// One composite value: its components' rows share the resource key and group number.

@@ -1,3 +1,4 @@
+import Encryption
 import FHIRCore
 import FHIRSearch
 import PostgresNIO
@@ -11,20 +12,46 @@ struct SearchIndexRows: Sendable {
     /// `_id` and `_lastUpdated` are not indexed: they are columns of the resource table.
     static let columnParameters: Set<String> = ["_id", "_lastUpdated"]
 
-    init(entries: [SearchIndexEntry], resourceType type: String, registry: SearchParameterRegistry) {
+    /// - Parameter blindIndex: with encryption on, values of parameters that read sealed
+    ///   elements become blind terms (references excepted; sealed composites are not indexed).
+    init(
+        entries: [SearchIndexEntry], resourceType type: String, registry: SearchParameterRegistry, blindIndex: BlindIndex? = nil
+    ) throws(CryptoError) {
         var group: Int16 = 0
         for entry in entries where !Self.columnParameters.contains(entry.parameterCode) {
             let isReference = registry.parameter(entry.parameterCode, for: type)?.type == .reference
-            if case .composite(let parts) = entry.value {
+            let key = SearchParameterKey.of(type, entry.parameterCode)
+            if let blindIndex, isReference, case .token = entry.value {
+                // A Reference.identifier is sealed wherever the Reference is (ResourceEnvelope).
+                for term in try blindIndex.terms(for: entry.value, parameterKey: key, isReference: true) {
+                    tables[.blind, default: []].append([String(key), "0", term])
+                }
+            } else if let blindIndex, blindIndex.isSealed(parameterKey: key) {
+                if case .reference = entry.value {
+                    add(entry.value, key: key, group: 0, isReference: true)
+                } else if case .composite = entry.value {
+                    continue
+                } else {
+                    for term in try blindIndex.terms(for: entry.value, parameterKey: key, isReference: isReference) {
+                        tables[.blind, default: []].append([String(key), "0", term])
+                    }
+                }
+            } else if case .composite(let parts) = entry.value {
                 group &+= 1
                 for (index, part) in parts.enumerated() {
                     add(part, key: SearchParameterKey.of(type, entry.parameterCode, component: index), group: group, isReference: false)
                 }
             } else {
-                add(entry.value, key: SearchParameterKey.of(type, entry.parameterCode), group: 0, isReference: isReference)
+                add(entry.value, key: key, group: 0, isReference: isReference)
             }
         }
-        if type == "Observation" { timeline = Self.timelineRows(entries) }
+        if type == "Observation", !Self.timelineIsSealed(blindIndex) { timeline = Self.timelineRows(entries) }
+    }
+
+    /// Whether the Observation timeline's columns (subject, code, date) would hold sealed values.
+    static func timelineIsSealed(_ blindIndex: BlindIndex?) -> Bool {
+        guard let blindIndex else { return false }
+        return ["subject", "code", "date"].contains { blindIndex.isSealed("Observation", $0) }
     }
 
     private mutating func add(_ value: SearchValue, key: Int32, group: Int16, isReference: Bool) {
@@ -173,6 +200,8 @@ struct SearchIndexRows: Sendable {
 /// The index tables, one per kind of search value (`sp_<rawValue>`).
 enum IndexTable: String, CaseIterable, Sendable {
     case token, string, date, number, quantity, reference, uri
+    /// HMAC terms of sealed values (`BlindIndex`).
+    case blind
 
     struct Column {
         let name: String
@@ -195,6 +224,7 @@ enum IndexTable: String, CaseIterable, Sendable {
                            Column(name: "lo", expression: "v.lo::numeric"), Column(name: "hi", expression: "v.hi::numeric")]
         case .reference: return head + [optional("target_type"), optional("target_id"), optional("url")]
         case .uri: return head + [text("uri")]
+        case .blind: return head + [Column(name: "term", expression: "decode(v.term, 'hex')")]
         }
     }
 }

@@ -24,7 +24,7 @@ struct SearchPlan {
     static func make(_ query: SearchQuery, registry: SearchParameterRegistry, builder: inout SearchSQLBuilder) throws -> SearchPlan {
         let type = query.resourceType
         let table = try builder.table(type)
-        if let timeline = TimelineShape(query) {
+        if !SearchIndexRows.timelineIsSealed(builder.blindIndex), let timeline = TimelineShape(query) {
             var conditions = ["tl.code = \(builder.bind(timeline.code))", "NOT r.deleted"]
             if let subject = timeline.subject { conditions.insert("tl.subject = \(builder.bind(subject))", at: 0) }
             for values in timeline.dateMatches {
@@ -67,6 +67,9 @@ struct SearchPlan {
         case "_lastUpdated": return OrderKey(expression: "r.last_updated", descending: key.descending, sqlType: "timestamptz", nonNull: true)
         default: break
         }
+        if builder.isBlind(parameter, type: type) {
+            throw SearchExecutionError.unsupported("_sort=\(parameter.code) is not supported because the elements it sorts by are encrypted")
+        }
         let table = try SearchSQLBuilder.indexTable(for: parameter.type)
         let aggregate = key.descending ? "max" : "min"
         let (column, sqlType): (String, String) = switch table {
@@ -76,6 +79,7 @@ struct SearchPlan {
         case .token: ("code", "text")
         case .reference: ("coalesce(target_id, url)", "text")
         case .uri: ("uri", "text")
+        case .blind: ("term", "bytea")
         }
         let kind = table == .token ? " AND kind = 't'" : ""
         let pid = builder.bind(SearchParameterKey.of(type, parameter.code))

@@ -45,8 +45,8 @@ public struct FHIRError: Error, Sendable {
             self.init(.conflict, .conflict, "\(type)/\(id) was changed concurrently; retry the request")
         case .transactionConflict(let attempts):
             self.init(.conflict, .conflict, "The transaction conflicted with concurrent writes \(attempts) times; retry it")
-        case .unreadable(let type, let id, _):
-            self.init(.internalServerError, .exception, "\(type)/\(id) could not be read back")
+        case .unreadable(let type, let id, let reason):
+            self.init(.internalServerError, .exception, "\(type)/\(id) could not be read back: \(reason)")
         case .unindexable(let type, let id, let reason):
             self.init(.unprocessableContent, .processing, "\(type)/\(id) cannot be indexed for search: \(reason)")
         }

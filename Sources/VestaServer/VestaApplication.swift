@@ -18,9 +18,12 @@ public struct VestaServerDependencies: Sendable {
     public let ingest: IngestPipeline
     /// Mappings to store at start (`--mappings-dir`): device mapping text, FHIR mapping text.
     public let startupMappings: (device: String, fhir: String)?
+    /// With encryption on: keeps the store's key ring current.
+    public let keyRefresh: KeyRingRefresh?
 
     public init(client: PostgresClient, store: ResourceStore, migrator: Migrator, definitions: FHIRDefinitions,
-                metrics: RequestMetrics, ingest: IngestPipeline, startupMappings: (device: String, fhir: String)? = nil) {
+                metrics: RequestMetrics, ingest: IngestPipeline, startupMappings: (device: String, fhir: String)? = nil,
+                keyRefresh: KeyRingRefresh? = nil) {
         self.client = client
         self.store = store
         self.migrator = migrator
@@ -28,6 +31,7 @@ public struct VestaServerDependencies: Sendable {
         self.metrics = metrics
         self.ingest = ingest
         self.startupMappings = startupMappings
+        self.keyRefresh = keyRefresh
     }
 }
 
@@ -67,6 +71,7 @@ public enum VestaApplication {
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "Vesta"),
             logger: logger)
         app.addServices(dependencies.client)
+        if let keyRefresh = dependencies.keyRefresh { app.addServices(keyRefresh) }
         app.addServices(IngestWorker(pipeline: dependencies.ingest, flushInterval: configuration.ingestFlushInterval, logger: logger))
         app.beforeServerStarts {
             try await DatabaseProbe.check(dependencies.client, logger: logger)

@@ -33,23 +33,37 @@ struct DatabaseConnection {
 
 extension DatabaseConnection {
     /// Opens the database, runs `work` with a client once the server answers, and closes it
-    /// again, for one-shot commands (`migrate`, `reindex`).
+    /// again, for one-shot commands (`migrate`, `reindex`, `keys`).
     static func withClient<Result: Sendable>(
         _ options: DatabaseOptions, logger: Logger, _ work: @Sendable (PostgresClient) async throws -> Result
     ) async throws -> Result {
         let connection = try await open(options, logger: logger)
-        let client = PostgresClient(configuration: connection.configuration, backgroundLogger: logger)
-        let result: Swift.Result<Result, any Error> = await withTaskGroup(of: Void.self) { group in
-            group.addTask { await client.run() }
-            defer { group.cancelAll() }
-            do {
-                try await DatabaseProbe.check(client, logger: logger)
-                return .success(try await work(client))
-            } catch {
-                return .failure(error)
-            }
-        }
+        let result = await Swift.Result(catching: { try await connection.withClient(logger: logger, work) })
         try await connection.close()
         return try result.get()
+    }
+
+    /// Runs `work` with a client of its own once the server answers; the database stays open.
+    func withClient<Result: Sendable>(
+        logger: Logger, _ work: @Sendable (PostgresClient) async throws -> Result
+    ) async throws -> Result {
+        let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
+        return try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { await client.run() }
+            defer { group.cancelAll() }
+            try await DatabaseProbe.check(client, logger: logger)
+            return try await work(client)
+        }
+    }
+}
+
+extension Swift.Result where Failure == any Error {
+    /// Captures the outcome of an async throwing operation.
+    init(catching body: () async throws -> Success) async {
+        do {
+            self = .success(try await body())
+        } catch {
+            self = .failure(error)
+        }
     }
 }

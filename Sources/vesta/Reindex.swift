@@ -11,6 +11,7 @@ struct Reindex: AsyncParsableCommand {
     var types: [String] = []
 
     @OptionGroup var database: DatabaseOptions
+    @OptionGroup var encryptionOptions: EncryptionOptions
 
     func run() async throws {
         let logger = try database.makeLogger()
@@ -23,7 +24,9 @@ struct Reindex: AsyncParsableCommand {
         let total = try await DatabaseConnection.withClient(database, logger: logger) { client in
             // The index tables must exist: bring the schema up to date first, as `serve` does.
             try await migrator.migrate(client, logger: logger)
-            let store = ResourceStore(client: client, resourceTypes: loaded.definitions.resourceTypes, indexer: loaded.indexer, logger: logger)
+            let encryption = try await EncryptionSetup.prepare(encryptionOptions, client: client, loaded: loaded, logger: logger)
+            let store = ResourceStore(client: client, resourceTypes: loaded.definitions.resourceTypes, indexer: loaded.indexer,
+                                      encryption: encryption?.atRest, logger: logger)
             var total = 0
             for type in selected {
                 let count = try await store.reindex(type: type)

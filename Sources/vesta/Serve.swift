@@ -56,6 +56,7 @@ struct Serve: AsyncParsableCommand {
     var deviceIdentifierSystem: String? { deviceIdentifierSystemFlag ?? environment("VESTA_DEVICE_IDENTIFIER_SYSTEM") }
 
     @OptionGroup var database: DatabaseOptions
+    @OptionGroup var encryptionOptions: EncryptionOptions
 
     func run() async throws {
         let logger = try database.makeLogger()
@@ -65,13 +66,22 @@ struct Serve: AsyncParsableCommand {
         let mappings = try mappingsDirectory.map(IngestMappings.load)
         let connection = try await DatabaseConnection.open(database, logger: logger)
         do {
+            // The keys live in the database: bring the schema up to date and open them before
+            // anything is served, so a missing or wrong key stops the start here.
+            let encryption = try await connection.withClient(logger: logger) { client in
+                try await migrator.migrate(client, logger: logger)
+                return try await EncryptionSetup.prepare(encryptionOptions, client: client, loaded: loaded, logger: logger)
+            }
+            logger.info(encryption == nil ? "encryption at rest is off" : "encryption at rest is on")
             let client = PostgresClient(configuration: connection.configuration, backgroundLogger: logger)
-            let store = ResourceStore(client: client, resourceTypes: definitions.resourceTypes, indexer: indexer, logger: logger)
+            let store = ResourceStore(client: client, resourceTypes: definitions.resourceTypes, indexer: indexer,
+                                      encryption: encryption?.atRest, logger: logger)
             let ingest = IngestPipeline(client: client, store: store, definitions: definitions, identityMode: try identityMode,
                                         deviceIdentifierSystem: deviceIdentifierSystem, logger: logger)
             let dependencies = VestaServerDependencies(
                 client: client, store: store, migrator: migrator, definitions: definitions, metrics: RequestMetrics(),
-                ingest: ingest, startupMappings: mappings.map { ($0.device, $0.fhir) })
+                ingest: ingest, startupMappings: mappings.map { ($0.device, $0.fhir) },
+                keyRefresh: encryption.map { KeyRingRefresh(keys: $0.atRest.keys, store: $0.keyStore, client: client, logger: logger) })
             let configuration = ServerConfiguration(
                 host: host, port: port, baseURL: baseURL?.trimmingSuffix("/"), maxBodySize: maxBodySize,
                 ingestFlushInterval: .milliseconds(max(ingestFlushMilliseconds, 0)))

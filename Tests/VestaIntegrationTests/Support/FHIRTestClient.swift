@@ -1,5 +1,6 @@
 import DeviceIngest
 import DeviceMapping
+import Encryption
 import FHIRCore
 import FHIRMapping
 import FHIRStore
@@ -36,27 +37,33 @@ struct FHIRTestResponse: Sendable {
 struct FHIRTestClient: Sendable {
     let environment: TestDatabase.Environment
     let configuration: ServerConfiguration
+    /// Encryption at rest and its keys, when the client was made `encrypted`.
+    let encryption: AtRestEncryption?
+    let keyStore: KeyStore?
 
     /// - Parameters:
     ///   - isolated: a database of its own, for tests that change server-wide state.
     ///   - readyMappings: store the bench-vitals mappings before the first request.
     ///   - identityMode: how ingestion resolves Device and Patient.
+    ///   - encrypted: encryption at rest on, with a fresh key-encryption key (implies `isolated`).
     static func make(maxBodySize: Int = 16 << 20, isolated: Bool = false, readyMappings: Bool = true,
-                     identityMode: IdentityMode = .lookup) async throws -> FHIRTestClient {
-        let environment = isolated ? try await TestDatabase.shared.isolated() : try await TestDatabase.shared.start()
+                     identityMode: IdentityMode = .lookup, encrypted: Bool = false) async throws -> FHIRTestClient {
+        let environment = isolated || encrypted ? try await TestDatabase.shared.isolated() : try await TestDatabase.shared.start()
+        let keys = encrypted ? try await TestEncryption.make(environment, keyEncryptionKey: try SymmetricKey.random()) : nil
+        let encryption = keys?.encryption
         let store = ResourceStore(client: environment.client, resourceTypes: environment.definitions.resourceTypes,
-                                  indexer: environment.indexer, logger: environment.logger)
+                                  indexer: environment.indexer, encryption: encryption, logger: environment.logger)
         let ingest = IngestPipeline(client: environment.client, store: store, definitions: environment.definitions,
                                     identityMode: identityMode, logger: environment.logger)
         if readyMappings { try await ReadyMappings.store(in: ingest.mappings) }
         return FHIRTestClient(environment: environment,
                               configuration: ServerConfiguration(baseURL: "http://vesta.test/fhir", maxBodySize: maxBodySize),
-                              ingest: ingest)
+                              encryption: encryption, keyStore: keys?.keyStore, ingest: ingest)
     }
 
     var store: ResourceStore {
         ResourceStore(client: environment.client, resourceTypes: environment.definitions.resourceTypes,
-                      indexer: environment.indexer, logger: environment.logger)
+                      indexer: environment.indexer, encryption: encryption, logger: environment.logger)
     }
 
     /// Ingestion with the ready mappings of `mappings/vesta-bench-vitals`.

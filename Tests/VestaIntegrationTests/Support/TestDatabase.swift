@@ -17,6 +17,8 @@ actor TestDatabase {
         let indexer: SearchIndexer
         let migrator: Migrator
         let logger: Logger
+        /// The database of this environment in the cluster.
+        let databaseName: String
         /// The cluster, for tests that connect a second client.
         let postgres: EmbeddedPostgres
     }
@@ -31,19 +33,52 @@ actor TestDatabase {
     }
 
     /// An environment with a database of its own in the test cluster, migrated: for tests that
-    /// change what is server-wide (the running ingest mappings) while other tests run.
+    /// change what is server-wide (the running ingest mappings, encryption keys) while other tests run.
     func isolated() async throws -> Environment {
         let shared = try await start()
+        let template = try await migratedTemplate(shared)
         let name = "isolated_\(UInt32.random(in: 0...UInt32.max))"
-        try await shared.client.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(name)"))
-        let postgres = shared.postgres
-        let client = PostgresClient(
-            configuration: PostgresClient.Configuration(unixSocketPath: postgres.socketPath, username: postgres.userName, password: nil, database: name),
-            backgroundLogger: shared.logger)
+        try await Self.retryingWhileTemplateInUse {
+            try await shared.client.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(name) TEMPLATE \(template)"))
+        }
+        let client = PostgresClient(configuration: shared.postgres.configuration(database: name), backgroundLogger: shared.logger)
         Task.detached { await client.run() }
-        try await shared.migrator.migrate(client, logger: shared.logger)
         return Environment(client: client, definitions: shared.definitions, indexer: shared.indexer, migrator: shared.migrator,
-                           logger: shared.logger, postgres: postgres)
+                           logger: shared.logger, databaseName: name, postgres: shared.postgres)
+    }
+
+    private var template: Task<String, any Error>?
+
+    /// A migrated database the isolated ones are copied from. Copying is quick, and takes none
+    /// of the thousands of locks that migrating each database would (several at once exhaust
+    /// the lock table).
+    private func migratedTemplate(_ shared: Environment) async throws -> String {
+        if let template { return try await template.value }
+        let task = Task {
+            let name = "isolated_template"
+            try await shared.client.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(name)"))
+            let client = PostgresClient(configuration: shared.postgres.configuration(database: name), backgroundLogger: shared.logger)
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { await client.run() }
+                defer { group.cancelAll() }
+                try await shared.migrator.migrate(client, logger: shared.logger)
+            }
+            return name
+        }
+        template = task
+        return try await task.value
+    }
+
+    /// Runs `work` again while PostgreSQL reports the template still in use (55006): the
+    /// template's migration client may take a moment to disconnect.
+    private static func retryingWhileTemplateInUse(_ work: () async throws -> Void) async throws {
+        for attempt in 1... {
+            do {
+                return try await work()
+            } catch let error as PSQLError where error.serverInfo?[.sqlState] == "55006" && attempt < 50 {
+                try await Task.sleep(for: .milliseconds(100))
+            }
+        }
     }
 
     private static func makeEnvironment() async throws -> Environment {
@@ -61,13 +96,16 @@ actor TestDatabase {
         let conformance = ProjectPaths.root.appendingPathComponent("conformance")
         let definitions = try FHIRDefinitions.load(conformanceDirectory: conformance)
         let indexer = try SearchIndexer.load(conformanceDirectory: conformance)
-        return Environment(client: client, definitions: definitions, indexer: indexer, migrator: migrator, logger: logger, postgres: postgres)
+        return Environment(client: client, definitions: definitions, indexer: indexer, migrator: migrator, logger: logger,
+                           databaseName: postgres.databaseName, postgres: postgres)
     }
 }
 
 extension EmbeddedPostgres {
-    var clientConfiguration: PostgresClient.Configuration {
-        PostgresClient.Configuration(unixSocketPath: socketPath, username: userName, password: nil, database: databaseName)
+    var clientConfiguration: PostgresClient.Configuration { configuration(database: databaseName) }
+
+    func configuration(database: String) -> PostgresClient.Configuration {
+        PostgresClient.Configuration(unixSocketPath: socketPath, username: userName, password: nil, database: database)
     }
 }
 
