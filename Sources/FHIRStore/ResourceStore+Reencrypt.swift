@@ -35,12 +35,8 @@ extension ResourceStore {
             for try await row in rows.decode((Int64, String, Int32, Date, String).self) { batch.append(row) }
             guard let last = batch.last else { break }
             for row in batch {
-                let sealedKey = ResourceEnvelope.keyID(ofStored: row.json)
-                if let sealedKey, sealedKey == active { continue }
-                let resource = try currentObject(json: row.json, type: type, id: row.id, version: Int(row.version))
-                let body = try storedBody(resource, type: type, id: row.id, version: Int(row.version),
-                                          lastUpdated: FHIRInstant(date: row.lastUpdated))
-                if sealedKey == nil, ResourceEnvelope.keyID(ofStored: body.json) == nil { continue }  // nothing to seal
+                guard let (body, wasSealed) = try resealed(row.json, type: type, id: row.id, version: row.version,
+                                                           lastUpdated: row.lastUpdated, active: active) else { continue }
                 var binds = PostgresBindings()
                 binds.append(row.key)
                 binds.append(row.version)
@@ -52,7 +48,7 @@ extension ResourceStore {
                          WHERE key = $1 AND version = $2 RETURNING key
                     )
                     """]
-                if sealedKey == nil {
+                if !wasSealed {
                     statements += SearchIndexRows.deleteStatements(keyFrom: "target", resourceType: type)
                     statements += body.index.insertStatements(keyFrom: "target", binds: &binds)
                 }
@@ -81,12 +77,8 @@ extension ResourceStore {
             for try await row in rows.decode((String, Int32, Date, String).self) { batch.append(row) }
             guard let last = batch.last else { return count }
             for row in batch {
-                let sealedKey = ResourceEnvelope.keyID(ofStored: row.json)
-                if let sealedKey, sealedKey == active { continue }
-                let resource = try currentObject(json: row.json, type: type, id: row.id, version: Int(row.version))
-                let body = try storedBody(resource, type: type, id: row.id, version: Int(row.version),
-                                          lastUpdated: FHIRInstant(date: row.lastUpdated))
-                if sealedKey == nil, ResourceEnvelope.keyID(ofStored: body.json) == nil { continue }
+                guard let (body, _) = try resealed(row.json, type: type, id: row.id, version: row.version,
+                                                   lastUpdated: row.lastUpdated, active: active) else { continue }
                 _ = try await database.query(
                     """
                     UPDATE \(unescaped: tables.history) SET body = \(body.json)::jsonb, exact_text = \(body.exactText)
@@ -96,6 +88,22 @@ extension ResourceStore {
             }
             after = (last.id, last.version)
         }
+    }
+}
+
+extension ResourceStore {
+    /// A stored version sealed again under the `active` data key, and whether it was sealed
+    /// before (else its index holds plaintext values to replace); nil when there is nothing to
+    /// do: it is already under the active key, or nothing in it is secret.
+    private func resealed(
+        _ json: String, type: String, id: String, version: Int32, lastUpdated: Date, active: UInt32?
+    ) throws -> (body: Body, wasSealed: Bool)? {
+        let sealedKey = ResourceEnvelope.keyID(ofStored: json)
+        if let sealedKey, sealedKey == active { return nil }
+        let resource = try currentObject(json: json, type: type, id: id, version: Int(version))
+        let body = try storedBody(resource, type: type, id: id, version: Int(version), lastUpdated: FHIRInstant(date: lastUpdated))
+        if sealedKey == nil, ResourceEnvelope.keyID(ofStored: body.json) == nil { return nil }
+        return (body, sealedKey != nil)
     }
 }
 

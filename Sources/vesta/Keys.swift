@@ -3,6 +3,7 @@ import DeviceIngest
 import FHIRStore
 import Foundation
 import Logging
+import PostgresNIO
 import VestaServer
 
 /// `vesta keys`: data keys of encryption at rest.
@@ -10,6 +11,21 @@ struct Keys: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Rotate the data keys of encryption at rest, or show what each key protects.",
         subcommands: [Rotate.self, Status.self])
+
+    /// Runs `work` on the migrated database with its keys opened (nil setup: encryption off).
+    static func withDatabase(
+        _ database: DatabaseOptions, _ encryptionOptions: EncryptionOptions,
+        _ work: @escaping @Sendable (PostgresClient, LoadedDefinitions, EncryptionSetup?, Logger) async throws -> Void
+    ) async throws {
+        let logger = try database.makeLogger()
+        let loaded = try LoadedDefinitions.load(database)
+        let migrator = try Migrator(directory: try ProjectFiles.directory(named: "migrations", explicit: database.migrationsDirectory))
+        try await DatabaseConnection.withClient(database, logger: logger) { client in
+            try await migrator.migrate(client, logger: logger)
+            let setup = try await EncryptionSetup.prepare(encryptionOptions, client: client, loaded: loaded, logger: logger)
+            try await work(client, loaded, setup, logger)
+        }
+    }
 
     /// `vesta keys rotate`: a new data key for new writes, then every stored row re-sealed.
     struct Rotate: AsyncParsableCommand {
@@ -23,13 +39,9 @@ struct Keys: AsyncParsableCommand {
         @OptionGroup var encryptionOptions: EncryptionOptions
 
         func run() async throws {
-            let logger = try database.makeLogger()
-            let loaded = try LoadedDefinitions.load(database)
-            let migrator = try Migrator(directory: try ProjectFiles.directory(named: "migrations", explicit: database.migrationsDirectory))
             let batchSize = max(batchSize, 1)
-            try await DatabaseConnection.withClient(database, logger: logger) { client in
-                try await migrator.migrate(client, logger: logger)
-                guard let setup = try await EncryptionSetup.prepare(encryptionOptions, client: client, loaded: loaded, logger: logger) else {
+            try await Keys.withDatabase(database, encryptionOptions) { client, loaded, setup, logger in
+                guard let setup else {
                     throw ValidationError("encryption is off: give the key-encryption key with --master-key-file or VESTA_MASTER_KEY_FILE")
                 }
                 let id = try await setup.keyStore.addDataKey(client, activeAfter: KeyRingRefresh.announcement, logger: logger)
@@ -58,12 +70,7 @@ struct Keys: AsyncParsableCommand {
         @OptionGroup var encryptionOptions: EncryptionOptions
 
         func run() async throws {
-            let logger = try database.makeLogger()
-            let loaded = try LoadedDefinitions.load(database)
-            let migrator = try Migrator(directory: try ProjectFiles.directory(named: "migrations", explicit: database.migrationsDirectory))
-            try await DatabaseConnection.withClient(database, logger: logger) { client in
-                try await migrator.migrate(client, logger: logger)
-                let setup = try await EncryptionSetup.prepare(encryptionOptions, client: client, loaded: loaded, logger: logger)
+            try await Keys.withDatabase(database, encryptionOptions) { client, loaded, setup, logger in
                 let store = ResourceStore(client: client, resourceTypes: loaded.definitions.resourceTypes, indexer: loaded.indexer,
                                           encryption: setup?.atRest, logger: logger)
                 let resources = try await store.keyUsage()

@@ -59,22 +59,13 @@ public struct KeyStore: Sendable {
     /// none yet (first start with encryption on). Concurrent first starts create one set.
     public func loadOrCreate(_ client: PostgresClient, logger: Logger) async throws -> KeyRing {
         if let ring = try await load(client, logger: logger) { return ring }
-        try await client.withConnection { connection in
-            try await connection.query("BEGIN", logger: logger)
-            do {
-                try await connection.query("SELECT pg_advisory_xact_lock(hashtext('vesta encryption_key'))", logger: logger)
-                let existing = try await connection.query("SELECT count(*) FROM encryption_key", logger: logger)
-                var count: Int64 = 0
-                for try await value in existing.decode(Int64.self) { count = value }
-                if count == 0 {
-                    try await insert(id: 1, purpose: "index", key: try SymmetricKey.random(), activeAfter: .zero, on: connection, logger: logger)
-                    try await insert(id: 2, purpose: "data", key: try SymmetricKey.random(), activeAfter: .zero, on: connection, logger: logger)
-                }
-                try await connection.query("COMMIT", logger: logger)
-            } catch {
-                _ = try? await connection.query("ROLLBACK", logger: logger)
-                throw error
-            }
+        try await underKeyLock(client, logger: logger) { connection in
+            let existing = try await connection.query("SELECT count(*) FROM encryption_key", logger: logger)
+            var count: Int64 = 0
+            for try await value in existing.decode(Int64.self) { count = value }
+            guard count == 0 else { return }
+            try await insert(id: 1, purpose: "index", key: try SymmetricKey.random(), activeAfter: .zero, on: connection, logger: logger)
+            try await insert(id: 2, purpose: "data", key: try SymmetricKey.random(), activeAfter: .zero, on: connection, logger: logger)
         }
         guard let ring = try await load(client, logger: logger) else { throw KeyStoreError.incomplete("no keys after creating them") }
         return ring
@@ -105,16 +96,27 @@ public struct KeyStore: Sendable {
     /// Adds a data key that new writes use from `activeAfter` on (long enough for every running
     /// server to refresh its ring first). Returns its id.
     public func addDataKey(_ client: PostgresClient, activeAfter: Duration, logger: Logger) async throws -> UInt32 {
+        try await underKeyLock(client, logger: logger) { connection in
+            let rows = try await connection.query("SELECT coalesce(max(id), 0) + 1 FROM encryption_key", logger: logger)
+            var id: Int32 = 1
+            for try await next in rows.decode(Int32.self) { id = next }
+            try await insert(id: id, purpose: "data", key: try SymmetricKey.random(), activeAfter: activeAfter, on: connection, logger: logger)
+            return UInt32(id)
+        }
+    }
+
+    /// Runs `work` in a transaction that holds the key table's advisory lock, so concurrent
+    /// starts and rotations add keys one at a time.
+    private func underKeyLock<Result: Sendable>(
+        _ client: PostgresClient, logger: Logger, _ work: (PostgresConnection) async throws -> Result
+    ) async throws -> Result {
         try await client.withConnection { connection in
             try await connection.query("BEGIN", logger: logger)
             do {
                 try await connection.query("SELECT pg_advisory_xact_lock(hashtext('vesta encryption_key'))", logger: logger)
-                let rows = try await connection.query("SELECT coalesce(max(id), 0) + 1 FROM encryption_key", logger: logger)
-                var id: Int32 = 1
-                for try await next in rows.decode(Int32.self) { id = next }
-                try await insert(id: id, purpose: "data", key: try SymmetricKey.random(), activeAfter: activeAfter, on: connection, logger: logger)
+                let result = try await work(connection)
                 try await connection.query("COMMIT", logger: logger)
-                return UInt32(id)
+                return result
             } catch {
                 _ = try? await connection.query("ROLLBACK", logger: logger)
                 throw error
