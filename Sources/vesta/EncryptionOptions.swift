@@ -12,7 +12,20 @@ struct EncryptionOptions: ParsableArguments {
             help: "File holding the 256-bit key-encryption key (64 hex digits or base64); turns encryption at rest on (VESTA_MASTER_KEY_FILE).")
     var masterKeyFileFlag: String?
 
+    @Flag(name: .customLong("insecure-no-encryption"),
+          help: "Run against --database-url without encryption at rest; never for real patient data (VESTA_INSECURE_NO_ENCRYPTION=1).")
+    var insecureNoEncryptionFlag = false
+
     var masterKeyFile: String? { masterKeyFileFlag ?? environment("VESTA_MASTER_KEY_FILE") }
+    var insecureNoEncryption: Bool { insecureNoEncryptionFlag || environment("VESTA_INSECURE_NO_ENCRYPTION") == "1" }
+
+    /// Encryption is off by default only in the embedded developer setup: a server on a
+    /// database of its own (`--database-url`) needs a key, or an explicit opt-out.
+    func requireKey(for database: DatabaseOptions) throws {
+        guard database.databaseURL != nil, masterKeyFile == nil, !insecureNoEncryption else { return }
+        throw ValidationError(
+            "encryption at rest is required with --database-url: give --master-key-file (VESTA_MASTER_KEY_FILE), or --insecure-no-encryption for a database that holds no real patient data")
+    }
 
     /// The key-encryption key, nil when none is configured.
     func keyEncryptionKey() throws -> SymmetricKey? {

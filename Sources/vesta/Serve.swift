@@ -59,6 +59,7 @@ struct Serve: AsyncParsableCommand {
     @OptionGroup var encryptionOptions: EncryptionOptions
 
     func run() async throws {
+        try encryptionOptions.requireKey(for: database)
         let logger = try database.makeLogger()
         let loaded = try LoadedDefinitions.load(database)
         let (definitions, indexer) = (loaded.definitions, loaded.indexer)

@@ -32,6 +32,17 @@ def test_unreachable_database_url_fails_clearly(workspace):
     assert "cannot reach PostgreSQL" in result.stderr or "no answer from PostgreSQL" in result.stderr, result.stderr
 
 
+def test_serve_on_an_own_database_requires_a_key_or_an_explicit_opt_out():
+    result = subprocess.run([str(BINARY), "serve", "--database-url", "postgres://nobody@127.0.0.1:1/none"],
+                            cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert result.returncode != 0
+    assert "encryption at rest is required with --database-url" in result.stderr, result.stderr
+    opted_out = subprocess.run([str(BINARY), "serve", "--database-url", "postgres://nobody@127.0.0.1:1/none", "--insecure-no-encryption"],
+                               cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert opted_out.returncode != 0
+    assert "cannot reach PostgreSQL" in opted_out.stderr or "no answer from PostgreSQL" in opted_out.stderr, opted_out.stderr
+
+
 def test_mappings_test_runs_the_debugger_offline(tmp_path):
     mapping = ROOT / "mappings" / "vesta-bench-vitals" / "devicecontent.json"
     message = ROOT / "mappings" / "vesta-bench-vitals" / "messages" / "heart-rate.json"
