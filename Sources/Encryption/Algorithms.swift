@@ -27,3 +27,6 @@ let hmacSHA256Template = Fetched.make("HMAC with SHA-256") { () -> OpaquePointer
     defer { EVP_MAC_free(mac) }  // the context holds its own reference
     return vesta_hmac_sha256_context_new(mac)
 }
+
+/// SHA-256 from the default library context.
+let sha256Digest = Fetched.make("the SHA-256 digest") { EVP_MD_fetch(nil, "SHA256", nil) }
