@@ -50,6 +50,8 @@ let package = Package(
         // Encryption at rest: AES-256-GCM, HMAC-SHA-256 and random through OpenSSL; key ring,
         // sealing policy and the sealed-resource envelope.
         .target(name: "Encryption", dependencies: ["COpenSSL", "FHIRCore"]),
+        // Audit log records: AuditEvents shaped per IHE BALP, and the request context they are built from.
+        .target(name: "Audit", dependencies: ["FHIRCore"]),
         // Loads conformance/ data (structure index, value sets) and validates resources.
         .target(name: "FHIRDefinitions", dependencies: ["FHIRCore"]),
         // Starts and stops a private PostgreSQL cluster for `serve` and the tests.
@@ -64,7 +66,7 @@ let package = Package(
         .target(
             name: "FHIRStore",
             dependencies: [
-                "FHIRCore", "FHIRSearch", "Encryption",
+                "FHIRCore", "FHIRSearch", "Encryption", "Audit",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -73,7 +75,7 @@ let package = Package(
         .target(
             name: "VestaServer",
             dependencies: [
-                "FHIRCore", "FHIRDefinitions", "FHIRSearch", "FHIRStore", "DeviceMapping", "FHIRMapping", "DeviceIngest",
+                "FHIRCore", "FHIRDefinitions", "FHIRSearch", "FHIRStore", "DeviceMapping", "FHIRMapping", "DeviceIngest", "Audit",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),

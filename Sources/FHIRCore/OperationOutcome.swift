@@ -8,7 +8,7 @@ public struct OperationOutcome: Sendable, Equatable {
         case invalid, structure, required, value, invariant, security, login, forbidden
         case processing, notSupported = "not-supported", duplicate, notFound = "not-found"
         case deleted, tooLong = "too-long", codeInvalid = "code-invalid", conflict, exception
-        case timeout, throttled, informational, incomplete, multipleMatches = "multiple-matches"
+        case timeout, throttled, informational, incomplete, transient, multipleMatches = "multiple-matches"
     }
 
     public struct Issue: Sendable, Equatable {

@@ -24,12 +24,13 @@ public struct SearchIndexer: Sendable {
 
     /// The resource's values, parameter by parameter in registry order, without repeats
     /// within a parameter. A resource without values for a parameter has no entry for it.
-    public func indexValues(for resource: JSONValue) throws(SearchIndexError) -> [SearchIndexEntry] {
+    /// `only`: evaluate just these parameter codes (all when nil).
+    public func indexValues(for resource: JSONValue, only codes: Set<String>? = nil) throws(SearchIndexError) -> [SearchIndexEntry] {
         guard let type = resource["resourceType"]?.stringValue else { throw .notAResource }
         let context = FHIRPathContext(model: model, resource: resource)
         let extractor = SearchValueExtractor(resource: resource)
         var entries: [SearchIndexEntry] = []
-        for parameter in registry.parameters(for: type) where parameter.type != .special {
+        for parameter in registry.parameters(for: type) where parameter.type != .special && codes.map({ $0.contains(parameter.code) }) ?? true {
             guard let expression = parameter.expression else { continue }
             let items = try evaluating(parameter) { () throws(FHIRPathEvaluationError) in
                 try expression.evaluate(on: resource, context: context)

@@ -29,29 +29,44 @@ extension ResourceStore {
     public func createAll(_ resources: [NewResource]) async throws -> [WriteResult] {
         let now = FHIRInstant.now()
         var results: [WriteResult?] = Array(repeating: nil, count: resources.count)
-        var byType: [String: [(position: Int, body: Body)]] = [:]
+        var byType: [String: [Body]] = [:]
+        var bodies: [Body] = []
         for (position, new) in resources.enumerated() {
-            _ = try Tables(new.type, known: knownTypes)
+            _ = try writableTables(new.type)
             let body = try storedBody(new.resource, type: new.type, id: new.id, version: 1, lastUpdated: now)
-            byType[new.type, default: []].append((position, body))
+            byType[new.type, default: []].append(body)
+            bodies.append(body)
             results[position] = WriteResult(resource: body.stored, created: true)
         }
         for (type, bodies) in byType.sorted(by: { $0.key < $1.key }) {
-            let tables = try Tables(type, known: knownTypes)
-            var start = 0
-            while start < bodies.count {
-                let chunk = bodies[start..<min(start + Self.createChunkSize, bodies.count)].map(\.body)
-                try await insertFirstVersions(chunk, tables: tables, type: type, now: now)
-                start += Self.createChunkSize
+            try await insertFirstVersions(bodies, tables: try Tables(type, known: knownTypes), type: type, now: now)
+        }
+        if let request = auditedRequest {
+            // One record per created resource, in the same transaction.
+            let audits = try bodies.map { body in
+                try auditBody(for: request, interaction: .create, type: body.stored.type, id: body.stored.id, version: 1,
+                              patients: body.patients, now: now)
             }
+            try await insertFirstVersions(audits, tables: try Tables("AuditEvent", known: knownTypes), type: "AuditEvent", now: now, logChange: false)
+            for _ in audits { request.noteRecordedWrite() }
         }
         return results.compactMap { $0 }
     }
 
+    /// `insertFirstVersionChunk` for every `createChunkSize` bodies.
+    private func insertFirstVersions(_ bodies: [Body], tables: Tables, type: String, now: FHIRInstant, logChange: Bool = true) async throws {
+        var start = 0
+        while start < bodies.count {
+            let chunk = Array(bodies[start..<min(start + Self.createChunkSize, bodies.count)])
+            try await insertFirstVersionChunk(chunk, tables: tables, type: type, now: now, logChange: logChange)
+            start += Self.createChunkSize
+        }
+    }
+
     /// Two statements: keys for the resources from `resource_key_seq`, then one that writes
-    /// the resource rows, their index rows and their change-log rows, every row carrying its
-    /// resource's key so nothing is joined back by id.
-    private func insertFirstVersions(_ bodies: [Body], tables: Tables, type: String, now: FHIRInstant) async throws {
+    /// the resource rows, their index rows and (with `logChange`) their change-log rows, every
+    /// row carrying its resource's key so nothing is joined back by id.
+    private func insertFirstVersionChunk(_ bodies: [Body], tables: Tables, type: String, now: FHIRInstant, logChange: Bool) async throws {
         var keys: [Int64] = []
         let allocated = try await database.query(
             "SELECT nextval('resource_key_seq') FROM generate_series(1, \(Int64(bodies.count)))", logger: logger)
@@ -62,7 +77,6 @@ extension ResourceStore {
         binds.append(bodies.map(\.json))
         binds.append(bodies.map { $0.exactText ?? "" })
         binds.append(now.date)
-        binds.append(type)
         var statements = ["""
             inserted AS (
                 INSERT INTO \(tables.current) (key, id, version, last_updated, body, exact_text)
@@ -71,11 +85,17 @@ extension ResourceStore {
             )
             """]
         statements += SearchIndexRows.insertStatements(Array(zip(keys, bodies.map(\.index))), binds: &binds)
-        let sql = """
-            WITH \(statements.joined(separator: ",\n"))
-            INSERT INTO change_log (resource_type, id, version, operation, recorded_at)
-            SELECT $6, id, 1, 'C', $5 FROM unnest($2::text[]) WITH ORDINALITY AS v(id, ord) ORDER BY ord
-            """
+        let sql: String
+        if logChange {
+            binds.append(type)
+            sql = """
+                WITH \(statements.joined(separator: ",\n"))
+                INSERT INTO change_log (resource_type, id, version, operation, recorded_at)
+                SELECT $\(binds.count), id, 1, 'C', $5 FROM unnest($2::text[]) WITH ORDINALITY AS v(id, ord) ORDER BY ord
+                """
+        } else {
+            sql = "WITH \(statements.joined(separator: ",\n")) SELECT 1"
+        }
         _ = try await database.query(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger)
     }
 }

@@ -20,7 +20,8 @@ extension ResourceStore {
     /// writes of that resource). A concurrent writer still holding the previous ring may seal a
     /// version under the old key; `vesta keys status` shows it and another pass takes it.
     public func reencrypt(type: String, batchSize: Int = 500) async throws -> ReencryptionCount {
-        guard let encryption else { return ReencryptionCount() }
+        // Audit records are append-only: they keep the key they were sealed with (keys are never dropped).
+        guard let encryption, type != "AuditEvent" else { return ReencryptionCount() }
         let tables = try Tables(type, known: knownTypes)
         let active = encryption.keys.ring.activeKey()?.id
         var count = ReencryptionCount()

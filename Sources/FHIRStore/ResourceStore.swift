@@ -1,3 +1,4 @@
+import Audit
 import FHIRCore
 import FHIRSearch
 import Foundation
@@ -17,15 +18,19 @@ public struct ResourceStore: Sendable {
     public let sealer: any ResourceSealer
     /// Encryption at rest; nil when off.
     let encryption: AtRestEncryption?
+    /// Whether writes made for an audited request (`AuditRequest.current`) carry their
+    /// AuditEvent in the same statement.
+    let auditing: Bool
     let logger: Logger
 
     /// - Parameters:
     ///   - resourceTypes: the types that have tables (from the structure index).
     ///   - indexer: computes the search values every write stores beside the resource.
     ///   - encryption: encryption at rest; nil stores everything in plaintext.
+    ///   - auditing: record the writes of audited requests (see `ResourceStore+Audit`).
     public init(
         client: PostgresClient, resourceTypes: some Sequence<String>, indexer: SearchIndexer,
-        encryption: AtRestEncryption? = nil, logger: Logger
+        encryption: AtRestEncryption? = nil, auditing: Bool = false, logger: Logger
     ) {
         self.client = client
         self.database = .pool(client)
@@ -33,6 +38,7 @@ public struct ResourceStore: Sendable {
         self.indexer = indexer
         self.sealer = encryption?.sealer ?? PlaintextSealer()
         self.encryption = encryption
+        self.auditing = auditing
         self.logger = logger
     }
 
@@ -78,22 +84,22 @@ public struct ResourceStore: Sendable {
 
     /// Creates a resource with a new server-assigned id (`POST`).
     public func create(_ resource: JSONObject, type: String) async throws -> WriteResult {
-        let tables = try Tables(type, known: knownTypes)
+        let tables = try writableTables(type)
         let id = FHIRId.generate()
         let now = FHIRInstant.now()
         let body = try storedBody(resource, type: type, id: id, version: 1, lastUpdated: now)
-        try await insertFirstVersion(tables, type: type, id: id, body: body, now: now)
+        try await insertFirstVersion(tables, type: type, id: id, body: body, now: now, audited: .create)
         return WriteResult(resource: body.stored, created: true)
     }
 
     /// Creates version 1 of `id` only if the id was never used; else `StoreError.alreadyExists`.
     /// For writers that must merge rather than overwrite when another writer got there first.
     public func create(_ resource: JSONObject, type: String, id: String) async throws -> WriteResult {
-        let tables = try Tables(type, known: knownTypes)
+        let tables = try writableTables(type)
         let now = FHIRInstant.now()
         let body = try storedBody(resource, type: type, id: id, version: 1, lastUpdated: now)
         do {
-            try await insertFirstVersion(tables, type: type, id: id, body: body, now: now)
+            try await insertFirstVersion(tables, type: type, id: id, body: body, now: now, audited: .create)
         } catch let error as PSQLError where error.sqlState == "23505" && !database.isTransaction {
             throw StoreError.alreadyExists(type: type, id: id)
         }
@@ -122,16 +128,20 @@ public struct ResourceStore: Sendable {
     /// to history. Returns nil when it was already deleted (nothing is written then).
     @discardableResult
     public func delete(type: String, id: String, ifMatch: Int? = nil) async throws -> StoredResource? {
-        let tables = try Tables(type, known: knownTypes)
+        let tables = try writableTables(type)
         for _ in 0..<Self.maximumAttempts {
-            guard let current = try await readCurrent(tables, id: id, withBody: false) else { throw StoreError.notFound(type: type, id: id) }
+            // An audited delete names the patients the deleted version belonged to.
+            let audited = auditedRequest != nil
+            guard let current = try await readCurrent(tables, id: id, withBody: audited) else { throw StoreError.notFound(type: type, id: id) }
             if let ifMatch, ifMatch != current.version {
                 throw StoreError.versionConflict(type: type, id: id, expected: ifMatch, current: current.version)
             }
             if current.deleted { return nil }
             let now = FHIRInstant.now()
             let version = current.version + 1
-            if try await supersede(tables, type: type, id: id, replacing: current.version, operation: "D", now: now, body: nil) {
+            let patients = audited ? try deletedPatients(current, type: type, id: id) : []
+            if try await supersede(tables, type: type, id: id, replacing: current.version, operation: "D", now: now, body: nil,
+                                   patients: patients, audited: .delete) {
                 return StoredResource(type: type, id: id, version: version, lastUpdated: now, isDeleted: true, json: nil)
             }
         }
@@ -245,6 +255,8 @@ public struct ResourceStore: Sendable {
         let json: String
         let exactText: String?
         let index: SearchIndexRows
+        /// Its Patient compartment, for the audit record of its write (empty when not auditing).
+        let patients: [String]
     }
 
     /// How often a write that lost a race to a concurrent writer is tried again.
@@ -259,7 +271,8 @@ public struct ResourceStore: Sendable {
         type: String, id: String, ifMatch: Int?, createIfMissing: Bool, readsCurrent: Bool,
         makeResource: @Sendable (JSONObject?) throws -> JSONObject
     ) async throws -> WriteResult {
-        let tables = try Tables(type, known: knownTypes)
+        let tables = try writableTables(type)
+        let interaction: AuditInteraction = readsCurrent ? .patch : .update
         for _ in 0..<Self.maximumAttempts {
             let current = try await readCurrent(tables, id: id, withBody: readsCurrent)
             if let ifMatch, ifMatch != current?.version {
@@ -270,7 +283,7 @@ public struct ResourceStore: Sendable {
                 guard createIfMissing else { throw StoreError.notFound(type: type, id: id) }
                 let body = try storedBody(try makeResource(nil), type: type, id: id, version: 1, lastUpdated: now)
                 do {
-                    try await insertFirstVersion(tables, type: type, id: id, body: body, now: now)
+                    try await insertFirstVersion(tables, type: type, id: id, body: body, now: now, audited: interaction)
                     return WriteResult(resource: body.stored, created: true)
                 } catch let error as PSQLError where error.sqlState == "23505" && !database.isTransaction {
                     continue  // a concurrent create of the same id won; try again as an update
@@ -279,7 +292,8 @@ public struct ResourceStore: Sendable {
             if current.deleted, !createIfMissing { throw StoreError.deleted(type: type, id: id, version: current.version) }
             let previous = current.deleted || !readsCurrent ? nil : try currentObject(current, type: type, id: id)
             let body = try storedBody(try makeResource(previous), type: type, id: id, version: current.version + 1, lastUpdated: now)
-            if try await supersede(tables, type: type, id: id, replacing: current.version, operation: "U", now: now, body: body) {
+            if try await supersede(tables, type: type, id: id, replacing: current.version, operation: "U", now: now, body: body,
+                                   patients: body.patients, audited: interaction) {
                 return WriteResult(resource: body.stored, created: current.deleted)
             }
             if let ifMatch {
@@ -288,6 +302,21 @@ public struct ResourceStore: Sendable {
             }
         }
         throw StoreError.concurrentUpdate(type: type, id: id)
+    }
+
+    /// The Patient compartment of the version a delete supersedes.
+    private func deletedPatients(_ row: CurrentRow, type: String, id: String) throws -> [String] {
+        guard !row.deleted, row.json != nil else { return [] }
+        let resource = try currentObject(row, type: type, id: id)
+        let entries = (try? indexer.indexValues(for: .object(resource), only: patientCompartmentCodes(type))) ?? []
+        return patientReferences(entries, type: type, id: id)
+    }
+
+    /// The tables of a type the API may write: every known type but AuditEvent, whose records
+    /// only the audit log appends.
+    func writableTables(_ type: String) throws -> Tables {
+        guard type != "AuditEvent" else { throw StoreError.appendOnly(type: type) }
+        return try Tables(type, known: knownTypes)
     }
 
     private func currentObject(_ row: CurrentRow, type: String, id: String) throws -> JSONObject {
@@ -318,8 +347,9 @@ public struct ResourceStore: Sendable {
     }
 
     /// Inserts version 1 of a resource, its search index rows and its change-log row, in one statement.
+    /// `audited`: the interaction an audited request's record names.
     private func insertFirstVersion(
-        _ tables: Tables, type: String, id: String, body: Body, now: FHIRInstant
+        _ tables: Tables, type: String, id: String, body: Body, now: FHIRInstant, audited interaction: AuditInteraction
     ) async throws {
         var binds = PostgresBindings()
         binds.append(id)
@@ -334,11 +364,17 @@ public struct ResourceStore: Sendable {
             )
             """]
         statements += body.index.insertStatements(keyFrom: "inserted", binds: &binds)
+        let request = auditedRequest
+        if let request {
+            let audit = try auditBody(for: request, interaction: interaction, type: type, id: id, version: 1, patients: body.patients, now: now)
+            statements += auditStatements(audit, after: "inserted", binds: &binds)
+        }
         let sql = """
             WITH \(statements.joined(separator: ",\n"))
             INSERT INTO change_log (resource_type, id, version, operation, recorded_at) VALUES ($5, $1, 1, 'C', $2)
             """
         _ = try await database.query(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger)
+        request?.noteRecordedWrite()
     }
 
     /// Moves version `replacing` to history, overwrites the current row with the next version (a
@@ -347,7 +383,7 @@ public struct ResourceStore: Sendable {
     /// (a concurrent writer got in first).
     private func supersede(
         _ tables: Tables, type: String, id: String, replacing version: Int, operation: String, now: FHIRInstant,
-        body: Body?
+        body: Body?, patients: [String], audited interaction: AuditInteraction
     ) async throws -> Bool {
         let oldVersion = Int32(clamping: version)
         let newVersion = Int32(clamping: version + 1)
@@ -378,6 +414,11 @@ public struct ResourceStore: Sendable {
             """]
         statements += SearchIndexRows.deleteStatements(keyFrom: "replaced", resourceType: type)
         statements += body?.index.insertStatements(keyFrom: "replaced", binds: &binds) ?? []
+        let request = auditedRequest
+        if let request {
+            let audit = try auditBody(for: request, interaction: interaction, type: type, id: id, version: version + 1, patients: patients, now: now)
+            statements += auditStatements(audit, after: "replaced", binds: &binds)
+        }
         let sql = """
             WITH \(statements.joined(separator: ",\n"))
             INSERT INTO change_log (resource_type, id, version, operation, recorded_at)
@@ -388,6 +429,7 @@ public struct ResourceStore: Sendable {
             let rows = try await database.query(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger)
             var replaced = false
             for try await _ in rows.decode(Int64.self) { replaced = true }
+            if replaced { request?.noteRecordedWrite() }
             return replaced
         } catch let error as PSQLError where error.sqlState == "23505" && !database.isTransaction {
             return false  // the concurrent writer archived the same version first
@@ -415,7 +457,8 @@ public struct ResourceStore: Sendable {
             throw StoreError.unindexable(type: type, id: id, reason: error.description)
         }
         let index = try SearchIndexRows(entries: entries, resourceType: type, registry: indexer.registry, blindIndex: blindIndex)
-        return Body(stored: stored, json: storedJSON, exactText: exactText, index: index)
+        let patients = auditing && type != "AuditEvent" ? patientReferences(entries, type: type, id: id) : []
+        return Body(stored: stored, json: storedJSON, exactText: exactText, index: index, patients: patients)
     }
 
     func stored(type: String, id: String, version: Int, lastUpdated: Date, deleted: Bool, json: String?) throws -> StoredResource {

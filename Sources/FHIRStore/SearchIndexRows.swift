@@ -123,9 +123,10 @@ struct SearchIndexRows: Sendable {
     }
 
     /// Data-modifying CTEs inserting these rows for the resource whose `key` the CTE named
-    /// `source` returns. Binds are appended to `binds`.
-    func insertStatements(keyFrom source: String, binds: inout PostgresBindings) -> [String] {
-        Self.statements(tables: tables, timeline: timeline, source: source, binds: &binds)
+    /// `source` returns. Binds are appended to `binds`; `prefix` names the CTEs, so the rows of
+    /// two resources can go into one statement.
+    func insertStatements(keyFrom source: String, binds: inout PostgresBindings, prefix: String = "ix") -> [String] {
+        Self.statements(tables: tables, timeline: timeline, source: source, binds: &binds, prefix: prefix)
     }
 
     /// Data-modifying CTEs inserting the rows of many resources whose keys are already known
@@ -139,13 +140,13 @@ struct SearchIndexRows: Sendable {
             for (table, rows) in index.tables { merged[table, default: []] += rows.map { [keyText] + $0 } }
             timeline += index.timeline.map { [keyText] + $0 }
         }
-        return statements(tables: merged, timeline: timeline, source: nil, binds: &binds)
+        return statements(tables: merged, timeline: timeline, source: nil, binds: &binds, prefix: "ix")
     }
 
     /// The CTEs for `tables` and `timeline`: for the one resource whose `key` the CTE `source`
     /// returns, or, with no `source`, for rows that each start with their resource's key.
     private static func statements(
-        tables: [IndexTable: [[String]]], timeline: [[String]], source: String?, binds: inout PostgresBindings
+        tables: [IndexTable: [[String]]], timeline: [[String]], source: String?, binds: inout PostgresBindings, prefix: String
     ) -> [String] {
         func arrays(_ rows: [[String]], columns: Int) -> String {
             (0..<columns).map { column in
@@ -165,7 +166,7 @@ struct SearchIndexRows: Sendable {
             let names = table.columns.map(\.name)
             let values = table.columns.map { $0.expression }
             statements.append("""
-                ix_\(table.rawValue) AS (
+                \(prefix)_\(table.rawValue) AS (
                     INSERT INTO sp_\(table.rawValue) (key, \(names.joined(separator: ", ")))
                     SELECT \(key), \(values.joined(separator: ", "))
                       FROM \(from(arrays(rows, columns: lead + names.count), names))
@@ -174,7 +175,7 @@ struct SearchIndexRows: Sendable {
         }
         if !timeline.isEmpty {
             statements.append("""
-                ix_timeline AS (
+                \(prefix)_timeline AS (
                     INSERT INTO observation_timeline (key, subject, code, hi, lo)
                     SELECT \(key), v.subject, v.code, v.hi::timestamptz, v.lo::timestamptz
                       FROM \(from(arrays(timeline, columns: lead + 4), ["subject", "code", "hi", "lo"]))

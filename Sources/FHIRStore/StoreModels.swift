@@ -85,4 +85,6 @@ public enum StoreError: Error, Sendable, Equatable {
     case transactionConflict(attempts: Int)
     /// A search parameter's expression could not be evaluated on the resource.
     case unindexable(type: String, id: String, reason: String)
+    /// Resources of the type are only appended by the server (AuditEvent), never written by clients.
+    case appendOnly(type: String)
 }

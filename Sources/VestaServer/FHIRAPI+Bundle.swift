@@ -1,3 +1,4 @@
+import Audit
 import FHIRCore
 import Hummingbird
 import Logging
@@ -9,6 +10,8 @@ extension FHIRAPI {
         let base = baseURL(request)
         let parser = BundleRequestParser(definitions: definitions, baseURL: base)
         let kind = try parser.kind(of: bundle)
+        // The Bundle is one record; each entry's write is recorded by the store as it is made.
+        AuditRequest.current?.declare(kind == .transaction ? .transaction : .batch)
         let entries = try parser.entries(of: bundle)
         let processor = BundleProcessor(api: self, baseURL: base)
         let results: [BundleEntryResult]

@@ -1,3 +1,4 @@
+import Audit
 import FHIRCore
 import FHIRSearch
 import FHIRStore
@@ -24,6 +25,8 @@ extension FHIRAPI {
         } catch let error as SearchExecutionError {
             throw FHIRError.badRequest(error.description)
         }
+        AuditRequest.current?.declare(.operation("lastn"))
+        auditRead(matches, listed: false, query: auditQuery(type: "Observation", applied: query.applied))
         let page = SearchPage(matches: matches, included: [], nextCursor: nil, total: matches.count)
         let bundle = SearchBundle(page: page, searchURL: "\(baseURL(request))/Observation/$lastn",
                                   applied: query.applied + [("max", String(max))], count: matches.count, baseURL: baseURL(request),
@@ -69,6 +72,7 @@ extension FHIRAPI {
         } catch let error as SearchExecutionError {
             throw FHIRError.badRequest(error.description)
         }
+        auditRead(page.matches, listed: false, patients: ["Patient/\(patientId)"])
         let applied = parameters.filter { !["_cursor", "_format", "_pretty"].contains($0.name) }
         let bundle = SearchBundle(page: page, searchURL: "\(baseURL(request))/Patient/\(patientId)/$everything", applied: applied,
                                   count: count, baseURL: baseURL(request), reshape: nil)

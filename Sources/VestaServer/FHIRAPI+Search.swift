@@ -23,6 +23,8 @@ extension FHIRAPI {
         }
         let count = query.count ?? Self.defaultPageSize
         let page = try await runSearch(query, count: count)
+        auditRead(page.matches + page.included, listed: false, query: auditQuery(type: type, applied: query.applied),
+                  patients: compartment.map { $0.type == "Patient" ? ["Patient/\($0.id)"] : [] } ?? [])
         let bundle = SearchBundle(page: page, searchURL: searchPath, applied: query.applied, count: count,
                                   baseURL: baseURL(request), reshape: reshaping(query))
         return FHIRResponses.json(bundle.text, pretty: ResponseOptions(request).pretty)

@@ -68,6 +68,7 @@ extension FHIRAPI {
         }
         let applied = (types.count == definitions.resourceTypes.count ? [] : [("_type", types.joined(separator: ","))])
             + queries[0].applied
+        auditRead(matches + included, listed: false, query: auditQuery(type: "", applied: applied))
         let bundle = SearchBundle(page: SearchPage(matches: matches, included: included, nextCursor: next?.token, total: total),
                                   searchURL: baseURL(request), applied: applied, count: count, baseURL: baseURL(request),
                                   reshape: reshaping(queries[0]))

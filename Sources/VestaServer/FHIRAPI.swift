@@ -42,9 +42,9 @@ struct FHIRAPI: Sendable {
             return try await search(request, type: member, parameters: RequestParsing.queryPairs(request), compartment: (owner, id))
         }
         group.post(":type") { request, context in try await create(request, context) }
-        group.put(":type") { request, context in try await conditionalUpdate(request, type: try resourceType(context)) }
-        group.delete(":type") { request, context in try await conditionalDelete(request, type: try resourceType(context)) }
-        group.patch(":type") { request, context in try await conditionalPatch(request, type: try resourceType(context)) }
+        group.put(":type") { request, context in try await conditionalUpdate(request, type: try writableType(context)) }
+        group.delete(":type") { request, context in try await conditionalDelete(request, type: try writableType(context)) }
+        group.patch(":type") { request, context in try await conditionalPatch(request, type: try writableType(context)) }
         group.get(":type/_history") { request, context in
             try await history(request, scope: .type(try resourceType(context)))
         }
@@ -56,7 +56,7 @@ struct FHIRAPI: Sendable {
         }
         group.put(":type/:id") { request, context in try await update(request, context) }
         group.patch(":type/:id") { request, context in
-            try await patch(request, type: try resourceType(context), id: try resourceId(context))
+            try await patch(request, type: try writableType(context), id: try resourceId(context))
         }
         group.delete(":type/:id") { request, context in try await delete(request, context) }
         group.post(":type/:id") { request, context in
@@ -88,6 +88,7 @@ struct FHIRAPI: Sendable {
         let id = try resourceId(context)
         let resource = try await store.read(type: type, id: id)
         if resource.isDeleted { throw FHIRError(StoreError.deleted(type: type, id: id, version: resource.version)) }
+        auditRead([resource], listed: true)
         if isNotModified(resource, request) {
             return Response(status: .notModified, headers: FHIRResponses.versionHeaders(resource, baseURL: "", location: false))
         }
@@ -103,12 +104,13 @@ struct FHIRAPI: Sendable {
         }
         let resource = try await store.read(type: type, id: id, version: version)
         if resource.isDeleted { throw FHIRError(StoreError.deleted(type: type, id: id, version: version)) }
+        auditRead([resource], listed: true)
         return FHIRResponses.json(resource.json ?? "{}", headers: FHIRResponses.versionHeaders(resource, baseURL: "", location: false),
                                   pretty: ResponseOptions(request).pretty)
     }
 
     private func create(_ request: Request, _ context: some RequestContext) async throws -> Response {
-        let type = try resourceType(context)
+        let type = try writableType(context)
         var resource = try await RequestParsing.jsonObject(request, limit: configuration.maxBodySize)
         try checkResourceType(resource, expected: type)
         resource["id"] = nil  // the server assigns the id of a created resource
@@ -130,7 +132,7 @@ struct FHIRAPI: Sendable {
     }
 
     private func update(_ request: Request, _ context: some RequestContext) async throws -> Response {
-        let type = try resourceType(context)
+        let type = try writableType(context)
         let id = try resourceId(context)
         let resource = try await RequestParsing.jsonObject(request, limit: configuration.maxBodySize)
         try checkResourceType(resource, expected: type)
@@ -167,7 +169,7 @@ struct FHIRAPI: Sendable {
     }
 
     private func delete(_ request: Request, _ context: some RequestContext) async throws -> Response {
-        let type = try resourceType(context)
+        let type = try writableType(context)
         let id = try resourceId(context)
         let tombstone = try await store.delete(type: type, id: id, ifMatch: try RequestParsing.ifMatchVersion(request))
         var headers = HTTPFields()
@@ -226,6 +228,7 @@ struct FHIRAPI: Sendable {
             query.before = before
         }
         let page = try await store.history(query)
+        auditRead(page.entries.map(\.resource).filter { !$0.isDeleted }, listed: true)
         let bundle = HistoryBundle(page: page, query: query, baseURL: baseURL(request), requestPath: request.uri.path,
                                    atParameter: parameters.get("_at"))
         return FHIRResponses.json(bundle.json, pretty: ResponseOptions(request).pretty)
@@ -238,6 +241,13 @@ struct FHIRAPI: Sendable {
         guard definitions.isResourceType(type) else {
             throw FHIRError(.notFound, .notSupported, "Unknown resource type '\(type)'")
         }
+        return type
+    }
+
+    /// The resource type of a write: any but AuditEvent, which only the audit log writes (405).
+    private func writableType(_ context: some RequestContext) throws -> String {
+        let type = try resourceType(context)
+        if type == "AuditEvent" { throw FHIRError(StoreError.appendOnly(type: type)) }
         return type
     }
 

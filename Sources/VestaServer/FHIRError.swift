@@ -47,6 +47,8 @@ public struct FHIRError: Error, Sendable {
             self.init(.conflict, .conflict, "The transaction conflicted with concurrent writes \(attempts) times; retry it")
         case .unreadable(let type, let id, let reason):
             self.init(.internalServerError, .exception, "\(type)/\(id) could not be read back: \(reason)")
+        case .appendOnly(let type):
+            self.init(.methodNotAllowed, .notSupported, "\(type) resources are written only by the server's audit log; they can be read and searched")
         case .unindexable(let type, let id, let reason):
             self.init(.unprocessableContent, .processing, "\(type)/\(id) cannot be indexed for search: \(reason)")
         }

@@ -72,6 +72,8 @@ enum FHIRInteraction {
         let segments = route.split(separator: "/").map { $0.hasPrefix(":") || $0.hasPrefix("{") ? "*" : String($0) }
         switch (method, segments) {
         case (.get, ["fhir", "metadata"]): return "capabilities"
+        case (.get, ["fhir"]): return "search-system"
+        case (.post, ["fhir", "*", "_search"]): return "search-type"
         case (.get, ["fhir", "_history"]): return "history-system"
         case (.get, ["fhir", "*"]): return "search-type"
         case (.post, ["fhir", "*"]): return "create"
@@ -83,8 +85,11 @@ enum FHIRInteraction {
         case (.delete, ["fhir", "*", "*"]): return "delete"
         case (.post, ["fhir", "*", "*"]), (.post, ["fhir", "*", "*", "*"]): return "operation"
         case (.get, ["fhir", "*", "*", "_history"]): return "history-instance"
+        case (.get, ["fhir", "*", "*", "*"]): return "operation"
         case (.get, ["fhir", "*", "*", "_history", "*"]): return "vread"
         case (_, ["healthz"]), (_, ["readyz"]), (_, ["metrics"]): return "ops"
+        case (_, let segments) where segments.first == "ingest": return "ingest"
+        case (.post, ["mappings", "debug"]): return "mapping-debug"
         default: return "other"
         }
     }

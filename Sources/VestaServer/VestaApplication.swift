@@ -20,10 +20,12 @@ public struct VestaServerDependencies: Sendable {
     public let startupMappings: (device: String, fhir: String)?
     /// With encryption on: keeps the store's key ring current.
     public let keyRefresh: KeyRingRefresh?
+    /// Writes the audit records of interactions the store does not record itself.
+    public let audit: AuditRecorder
 
     public init(client: PostgresClient, store: ResourceStore, migrator: Migrator, definitions: FHIRDefinitions,
-                metrics: RequestMetrics, ingest: IngestPipeline, startupMappings: (device: String, fhir: String)? = nil,
-                keyRefresh: KeyRingRefresh? = nil) {
+                metrics: RequestMetrics, ingest: IngestPipeline, audit: AuditRecorder,
+                startupMappings: (device: String, fhir: String)? = nil, keyRefresh: KeyRingRefresh? = nil) {
         self.client = client
         self.store = store
         self.migrator = migrator
@@ -32,6 +34,7 @@ public struct VestaServerDependencies: Sendable {
         self.ingest = ingest
         self.startupMappings = startupMappings
         self.keyRefresh = keyRefresh
+        self.audit = audit
     }
 }
 
@@ -40,9 +43,10 @@ public enum VestaApplication {
     /// The router with every route and middleware; tests drive it directly.
     public static func router(
         configuration: ServerConfiguration, dependencies: VestaServerDependencies, logger: Logger
-    ) -> Router<BasicRequestContext> {
-        let router = Router(context: BasicRequestContext.self)
+    ) -> Router<VestaRequestContext> {
+        let router = Router(context: VestaRequestContext.self)
         router.add(middleware: RequestObservationMiddleware(metrics: dependencies.metrics))
+        router.add(middleware: AuditMiddleware(recorder: dependencies.audit))
         router.add(middleware: OperationOutcomeMiddleware())
         OperationsRoutes(client: dependencies.client, migrator: dependencies.migrator, metrics: dependencies.metrics, logger: logger)
             .register(on: router)
@@ -72,6 +76,7 @@ public enum VestaApplication {
             logger: logger)
         app.addServices(dependencies.client)
         if let keyRefresh = dependencies.keyRefresh { app.addServices(keyRefresh) }
+        if dependencies.audit.mode == .buffered { app.addServices(AuditFlush(recorder: dependencies.audit, logger: logger)) }
         app.addServices(IngestWorker(pipeline: dependencies.ingest, flushInterval: configuration.ingestFlushInterval, logger: logger))
         app.beforeServerStarts {
             try await DatabaseProbe.check(dependencies.client, logger: logger)

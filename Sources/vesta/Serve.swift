@@ -42,6 +42,19 @@ struct Serve: AsyncParsableCommand {
             help: "Milliseconds an ingest batch waits so pending batches merge into one write per Observation (VESTA_INGEST_FLUSH_MS).")
     var ingestFlushMilliseconds: Int = environment("VESTA_INGEST_FLUSH_MS").flatMap(Int.init) ?? 1000
 
+    @Option(name: .customLong("audit"),
+            help: "Audit records of reads: immediate (committed before the response), buffered (within 1 s) or off (VESTA_AUDIT; default immediate).")
+    var auditModeFlag: AuditMode?
+
+    var auditMode: AuditMode {
+        get throws {
+            if let auditModeFlag { return auditModeFlag }
+            guard let text = environment("VESTA_AUDIT") else { return .immediate }
+            guard let mode = AuditMode(rawValue: text) else { throw ValidationError("VESTA_AUDIT must be immediate, buffered or off, not '\(text)'") }
+            return mode
+        }
+    }
+
     var mappingsDirectory: String? { mappingsDirectoryFlag ?? environment("VESTA_MAPPINGS_DIR") }
     var identityMode: IdentityMode {
         get throws {
@@ -75,13 +88,14 @@ struct Serve: AsyncParsableCommand {
             }
             logger.info(encryption == nil ? "encryption at rest is off" : "encryption at rest is on")
             let client = PostgresClient(configuration: connection.configuration, backgroundLogger: logger)
+            let auditMode = try auditMode
             let store = ResourceStore(client: client, resourceTypes: definitions.resourceTypes, indexer: indexer,
-                                      encryption: encryption?.atRest, logger: logger)
+                                      encryption: encryption?.atRest, auditing: auditMode != .off, logger: logger)
             let ingest = IngestPipeline(client: client, store: store, definitions: definitions, identityMode: try identityMode,
                                         deviceIdentifierSystem: deviceIdentifierSystem, logger: logger)
             let dependencies = VestaServerDependencies(
                 client: client, store: store, migrator: migrator, definitions: definitions, metrics: RequestMetrics(),
-                ingest: ingest, startupMappings: mappings.map { ($0.device, $0.fhir) },
+                ingest: ingest, audit: AuditRecorder(mode: auditMode, store: store), startupMappings: mappings.map { ($0.device, $0.fhir) },
                 keyRefresh: encryption.map { KeyRingRefresh(keys: $0.atRest.keys, store: $0.keyStore, client: client, logger: logger) })
             let configuration = ServerConfiguration(
                 host: host, port: port, baseURL: baseURL?.trimmingSuffix("/"), maxBodySize: maxBodySize,
@@ -104,3 +118,4 @@ extension String {
 }
 
 extension IdentityMode: ExpressibleByArgument {}
+extension AuditMode: ExpressibleByArgument {}

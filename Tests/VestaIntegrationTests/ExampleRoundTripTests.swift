@@ -19,6 +19,12 @@ import Testing
         let text = try String(contentsOf: ProjectPaths.examples.appendingPathComponent(file), encoding: .utf8)
         let sent = try #require(try JSONReader.parse(text).objectValue)
         let type = try #require(sent["resourceType"]?.stringValue)
+        if type == "AuditEvent" {
+            // Only the server's audit log writes AuditEvents (AuditTests covers them).
+            let refused = try await client.send(.post, "/fhir/AuditEvent", json: .object(sent))
+            #expect(refused.status == .methodNotAllowed && refused.isOperationOutcome)
+            return
+        }
 
         // Keep the example's id when it has one (PUT); examples without one are POSTed.
         // Ids get a per-run suffix so Bundle contents and reruns never collide.

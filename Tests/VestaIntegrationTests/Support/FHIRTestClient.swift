@@ -40,30 +40,37 @@ struct FHIRTestClient: Sendable {
     /// Encryption at rest and its keys, when the client was made `encrypted`.
     let encryption: AtRestEncryption?
     let keyStore: KeyStore?
+    /// How reads are audited; writes are audited unless `.off`.
+    let auditMode: AuditMode
+    /// The audit recorder of this client's requests (one per client, so buffered records queue up).
+    let audit: AuditRecorder
 
     /// - Parameters:
     ///   - isolated: a database of its own, for tests that change server-wide state.
     ///   - readyMappings: store the bench-vitals mappings before the first request.
     ///   - identityMode: how ingestion resolves Device and Patient.
     ///   - encrypted: encryption at rest on, with a fresh key-encryption key (implies `isolated`).
+    ///   - audit: the audit log (implies `isolated` unless `.off`).
     static func make(maxBodySize: Int = 16 << 20, isolated: Bool = false, readyMappings: Bool = true,
-                     identityMode: IdentityMode = .lookup, encrypted: Bool = false) async throws -> FHIRTestClient {
-        let environment = isolated || encrypted ? try await TestDatabase.shared.isolated() : try await TestDatabase.shared.start()
+                     identityMode: IdentityMode = .lookup, encrypted: Bool = false, audit: AuditMode = .off) async throws -> FHIRTestClient {
+        let separate = isolated || encrypted || audit != .off
+        let environment = separate ? try await TestDatabase.shared.isolated() : try await TestDatabase.shared.start()
         let keys = encrypted ? try await TestEncryption.make(environment, keyEncryptionKey: try SymmetricKey.random()) : nil
         let encryption = keys?.encryption
         let store = ResourceStore(client: environment.client, resourceTypes: environment.definitions.resourceTypes,
-                                  indexer: environment.indexer, encryption: encryption, logger: environment.logger)
+                                  indexer: environment.indexer, encryption: encryption, auditing: audit != .off, logger: environment.logger)
         let ingest = IngestPipeline(client: environment.client, store: store, definitions: environment.definitions,
                                     identityMode: identityMode, logger: environment.logger)
         if readyMappings { try await ReadyMappings.store(in: ingest.mappings) }
         return FHIRTestClient(environment: environment,
                               configuration: ServerConfiguration(baseURL: "http://vesta.test/fhir", maxBodySize: maxBodySize),
-                              encryption: encryption, keyStore: keys?.keyStore, ingest: ingest)
+                              encryption: encryption, keyStore: keys?.keyStore, auditMode: audit,
+                              audit: AuditRecorder(mode: audit, store: store), ingest: ingest)
     }
 
     var store: ResourceStore {
         ResourceStore(client: environment.client, resourceTypes: environment.definitions.resourceTypes,
-                      indexer: environment.indexer, encryption: encryption, logger: environment.logger)
+                      indexer: environment.indexer, encryption: encryption, auditing: auditMode != .off, logger: environment.logger)
     }
 
     /// Ingestion with the ready mappings of `mappings/vesta-bench-vitals`.
@@ -73,7 +80,7 @@ struct FHIRTestClient: Sendable {
               headers: HTTPFields = [:]) async throws -> FHIRTestResponse {
         let dependencies = VestaServerDependencies(
             client: environment.client, store: store, migrator: environment.migrator,
-            definitions: environment.definitions, metrics: Self.metrics, ingest: ingest)
+            definitions: environment.definitions, metrics: Self.metrics, ingest: ingest, audit: audit)
         let router = VestaApplication.router(configuration: configuration, dependencies: dependencies, logger: environment.logger)
         var fields = headers
         if body != nil || bytes != nil, fields[.contentType] == nil { fields[.contentType] = "application/fhir+json" }

@@ -1,0 +1,85 @@
+import Audit
+import FHIRCore
+import FHIRSearch
+import Foundation
+import PostgresNIO
+
+/// The audit log's side of the store (DESIGN §6): a write made for an audited request carries
+/// its AuditEvent in the same statement (so both commit or neither does); other interactions'
+/// records are appended by `appendAudit`. AuditEvents are resources of `r_auditevent`, sealed
+/// and indexed like any other, never superseded, and kept out of the change log.
+extension ResourceStore {
+    /// The request a write is audited for: auditing on and a request bound to the task.
+    var auditedRequest: AuditRequest? {
+        auditing ? AuditRequest.current : nil
+    }
+
+    /// The codes of the parameters that put a `type` resource in a Patient's compartment.
+    func patientCompartmentCodes(_ type: String) -> Set<String> {
+        Set(registry.compartments(for: type).first { $0.compartment == "Patient" }?.parameterCodes ?? [])
+    }
+
+    /// The `Patient/id` references of a resource's Patient compartment, from its index entries.
+    func patientReferences(_ entries: [SearchIndexEntry], type: String, id: String) -> [String] {
+        if type == "Patient" { return ["Patient/\(id)"] }
+        let codes = patientCompartmentCodes(type)
+        var patients: [String] = []
+        for entry in entries where codes.contains(entry.parameterCode) {
+            if case .reference(.relative("Patient", let patient, _)) = entry.value, !patients.contains("Patient/\(patient)") {
+                patients.append("Patient/\(patient)")
+            }
+        }
+        return patients
+    }
+
+    /// The patients whose data `resource` is (its Patient compartment), for audit records of reads.
+    public func patientReferences(of resource: StoredResource) -> [String] {
+        if resource.type == "Patient" { return ["Patient/\(resource.id)"] }
+        let codes = patientCompartmentCodes(resource.type)
+        guard !codes.isEmpty, let json = resource.json, let value = try? JSONReader.parse(json) else { return [] }
+        let entries = (try? indexer.indexValues(for: value, only: codes)) ?? []
+        return patientReferences(entries, type: resource.type, id: resource.id)
+    }
+
+    /// The AuditEvent of one write, ready to store.
+    func auditBody(
+        for request: AuditRequest, interaction: AuditInteraction, type: String, id: String, version: Int, patients: [String], now: FHIRInstant
+    ) throws -> Body {
+        let event = AuditEventBuilder.event(
+            id: FHIRId.generate(), interaction: interaction, status: version == 1 ? 201 : 200, agent: request.agent,
+            entities: AuditEntities(resources: ["\(type)/\(id)/_history/\(version)"], patients: patients), recorded: now)
+        return try storedBody(event, type: "AuditEvent", id: event["id"]?.stringValue ?? "", version: 1, lastUpdated: now)
+    }
+
+    /// CTEs that insert `audit` (and its index rows) once per row the CTE `source` returns.
+    func auditStatements(_ audit: Body, after source: String, binds: inout PostgresBindings) -> [String] {
+        binds.append(audit.stored.id)
+        let id = "$\(binds.count)"
+        binds.append(audit.stored.lastUpdated.date)
+        let recorded = "$\(binds.count)"
+        binds.append(audit.json)
+        let body = "$\(binds.count)"
+        binds.append(audit.exactText)
+        let exactText = "$\(binds.count)"
+        return ["""
+            audit_key AS (SELECT nextval('resource_key_seq') AS key FROM \(source))
+            """, """
+            audit AS (
+                INSERT INTO r_auditevent (key, id, version, last_updated, body, exact_text)
+                SELECT key, \(id), 1, \(recorded), \(body)::jsonb, \(exactText) FROM audit_key
+            )
+            """] + audit.index.insertStatements(keyFrom: "audit_key", binds: &binds, prefix: "ax")
+    }
+
+    /// Appends the AuditEvent of an interaction that wrote nothing (a read, a search, a failed
+    /// write); when this returns, the record is committed.
+    public func appendAudit(_ event: JSONObject) async throws {
+        let id = event["id"]?.stringValue ?? FHIRId.generate()
+        let recorded = event["recorded"]?.stringValue.flatMap { FHIRDateRange(parsing: $0)?.start } ?? FHIRInstant.now()
+        let audit = try storedBody(event, type: "AuditEvent", id: id, version: 1, lastUpdated: recorded)
+        var binds = PostgresBindings()
+        let statements = auditStatements(audit, after: "(SELECT 1) AS one", binds: &binds)
+        let sql = "WITH \(statements.joined(separator: ",\n")) SELECT count(*) FROM audit_key"
+        _ = try await database.query(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger)
+    }
+}
