@@ -188,6 +188,20 @@ import VestaServer
         #expect(current.object["meta"]?["versionId"] == "1")
     }
 
+    @Test func auditRecordsAreSealedAndStillSearchableWithEncryption() async throws {
+        let client = try await FHIRTestClient.make(encrypted: true, audit: .immediate)
+        let patient = uniqueId("pat")
+        _ = try await client.send(.put, "/fhir/Patient/\(patient)", json: ["resourceType": "Patient", "id": .string(patient),
+                                                                          "name": [["family": "Quixworth"]]])
+        _ = try await client.send(.get, "/fhir/Patient?family=quixworth", headers: [.userAgent: "Zebulon-Agent/2"])
+        #expect(try await client.count("SELECT count(*) FROM r_auditevent WHERE body ? '_sealed'") == 2)
+        #expect(try await client.count("SELECT count(*) FROM r_auditevent WHERE body::text LIKE '%Zebulon-Agent%' OR body::text LIKE '%quixworth%'") == 0)
+        let found = try await client.send(.get, "/fhir/AuditEvent?patient=Patient/\(patient)&date=ge2020&_sort=date")
+        let records = (found.object["entry"]?.arrayValue ?? []).compactMap { $0["resource"]?.objectValue }
+        #expect(records.map(Self.subtype) == ["update", "search-type"])
+        #expect(Self.query(try #require(records.last)) == "Patient?family=quixworth")
+    }
+
     @Test func bufferedRecordsAreWrittenByTheFlush() async throws {
         let client = try await FHIRTestClient.make(audit: .buffered)
         let patient = uniqueId("pat")
