@@ -33,7 +33,7 @@ struct DatabaseConnection {
 
 extension DatabaseConnection {
     /// Opens the database, runs `work` with a client once the server answers, and closes it
-    /// again, for one-shot commands (`migrate`, `reindex`, `keys`).
+    /// again, for one-shot commands (`migrate`, `reindex`, `keys`, `audit`).
     static func withClient<Result: Sendable>(
         _ options: DatabaseOptions, logger: Logger, _ work: @Sendable (PostgresClient) async throws -> Result
     ) async throws -> Result {
@@ -41,6 +41,18 @@ extension DatabaseConnection {
         let result = await Swift.Result(catching: { try await connection.withClient(logger: logger, work) })
         try await connection.close()
         return try result.get()
+    }
+
+    /// `withClient`, with the schema brought up to date first (as `serve` does), for commands
+    /// that need its tables.
+    static func withMigratedClient<Result: Sendable>(
+        _ options: DatabaseOptions, logger: Logger, _ work: @Sendable (PostgresClient) async throws -> Result
+    ) async throws -> Result {
+        let migrator = try Migrator(directory: try ProjectFiles.directory(named: "migrations", explicit: options.migrationsDirectory))
+        return try await withClient(options, logger: logger) { client in
+            try await migrator.migrate(client, logger: logger)
+            return try await work(client)
+        }
     }
 
     /// Runs `work` with a client of its own once the server answers; the database stays open.

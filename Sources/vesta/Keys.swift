@@ -19,9 +19,7 @@ struct Keys: AsyncParsableCommand {
     ) async throws {
         let logger = try database.makeLogger()
         let loaded = try LoadedDefinitions.load(database)
-        let migrator = try Migrator(directory: try ProjectFiles.directory(named: "migrations", explicit: database.migrationsDirectory))
-        try await DatabaseConnection.withClient(database, logger: logger) { client in
-            try await migrator.migrate(client, logger: logger)
+        try await DatabaseConnection.withMigratedClient(database, logger: logger) { client in
             let setup = try await EncryptionSetup.prepare(encryptionOptions, client: client, loaded: loaded, logger: logger)
             try await work(client, loaded, setup, logger)
         }

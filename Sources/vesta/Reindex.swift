@@ -20,10 +20,8 @@ struct Reindex: AsyncParsableCommand {
             throw ValidationError("'\(unknown)' is not a resource type")
         }
         let selected = types.isEmpty ? loaded.definitions.resourceTypes : types
-        let migrator = try Migrator(directory: try ProjectFiles.directory(named: "migrations", explicit: database.migrationsDirectory))
-        let total = try await DatabaseConnection.withClient(database, logger: logger) { client in
-            // The index tables must exist: bring the schema up to date first, as `serve` does.
-            try await migrator.migrate(client, logger: logger)
+        // The index tables must exist: the schema is brought up to date first.
+        let total = try await DatabaseConnection.withMigratedClient(database, logger: logger) { client in
             let encryption = try await EncryptionSetup.prepare(encryptionOptions, client: client, loaded: loaded, logger: logger)
             let store = ResourceStore(client: client, resourceTypes: loaded.definitions.resourceTypes, indexer: loaded.indexer,
                                       encryption: encryption?.atRest, logger: logger)
