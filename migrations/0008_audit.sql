@@ -26,6 +26,17 @@ BEGIN
 END
 $$;
 
+-- A record's tx is always its own transaction's, so nobody can slip a record in among chained
+-- ones by backdating it without also disabling the triggers.
+CREATE FUNCTION vesta_stamp_audit_transaction() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    NEW.tx := pg_current_xact_id();
+    RETURN NEW;
+END
+$$;
+CREATE TRIGGER stamp_transaction BEFORE INSERT ON r_auditevent
+    FOR EACH ROW EXECUTE FUNCTION vesta_stamp_audit_transaction();
+
 CREATE TRIGGER append_only BEFORE UPDATE OR DELETE ON r_auditevent
     FOR EACH ROW EXECUTE FUNCTION vesta_reject_audit_change();
 CREATE TRIGGER append_only_truncate BEFORE TRUNCATE ON r_auditevent

@@ -77,6 +77,9 @@ public enum VestaApplication {
         app.addServices(dependencies.client)
         if let keyRefresh = dependencies.keyRefresh { app.addServices(keyRefresh) }
         if dependencies.audit.mode == .buffered { app.addServices(AuditFlush(recorder: dependencies.audit, logger: logger)) }
+        if dependencies.audit.mode != .off {
+            app.addServices(AuditChainService(chain: AuditChain(client: dependencies.client, logger: logger), logger: logger))
+        }
         app.addServices(IngestWorker(pipeline: dependencies.ingest, flushInterval: configuration.ingestFlushInterval, logger: logger))
         app.beforeServerStarts {
             try await DatabaseProbe.check(dependencies.client, logger: logger)

@@ -94,10 +94,12 @@ import VestaServer
         #expect(try await chain.extend(limit: 2) == 0)
         #expect(try await Self.chainKeys(environment) == Self.keysInTransactionOrder(environment))
 
-        // The head is SHA-256 over previous ‖ key (big-endian) ‖ stored text, folded in chain order.
+        // The head is SHA-256 over previous ‖ key (big-endian) ‖ id/version/deleted and the stored
+        // text, folded in chain order.
         var expected = [UInt8](repeating: 0, count: 32)
         let rows = try await environment.client.query(
-            "SELECT key, coalesce(exact_text, body::text) FROM r_auditevent ORDER BY tx, key", logger: environment.logger)
+            "SELECT key, id || '/' || version || '/' || deleted || ' ' || coalesce(exact_text, body::text) FROM r_auditevent ORDER BY tx, key",
+            logger: environment.logger)
         for try await (key, text) in rows.decode((Int64, String).self) {
             expected = try SHA256.digest(expected + withUnsafeBytes(of: key.bigEndian, Array.init) + Array(text.utf8))
         }
@@ -168,18 +170,30 @@ import VestaServer
     @Test func aRecordBackdatedBelowTheWatermarkIsReportedOutsideTheChain() async throws {
         let (environment, chain, keys) = try await Self.chainedDatabase(records: 3)
         let oldTx = try await Self.text(environment, "SELECT tx::text FROM r_auditevent WHERE key = \(keys[0])")
-        // INSERT passes the triggers; only the chain shows the record was not written in order.
-        let rows = try await environment.client.query(
-            """
+        // A plain INSERT cannot backdate: the trigger stamps the record with its own transaction.
+        let honest = try await Self.text(environment, """
             INSERT INTO r_auditevent (id, version, last_updated, body, tx)
-            VALUES ('forged', 1, now(), '{"resourceType":"AuditEvent","id":"forged"}', \(oldTx)::xid8) RETURNING key
-            """, logger: environment.logger)
-        var forged: Int64?
-        for try await key in rows.decode(Int64.self) { forged = key }
+            VALUES ('honest', 1, now(), '{"resourceType":"AuditEvent","id":"honest"}', '\(oldTx)'::xid8) RETURNING tx::text
+            """)
+        #expect(honest != oldTx)
+        try await Self.extend(chain, untilPosition: 4)
+        // With the triggers off it can; only the chain shows the record was not written in order.
+        try await Self.tamper(environment, """
+            INSERT INTO r_auditevent (id, version, last_updated, body, tx)
+            VALUES ('forged', 1, now(), '{"resourceType":"AuditEvent","id":"forged"}', '\(oldTx)'::xid8)
+            """)
+        let forged = try await Self.text(environment, "SELECT key::text FROM r_auditevent WHERE id = 'forged'")
         #expect(try await chain.extend() == 0, "the chainer never takes a record below its watermark")
         let verification = try await chain.verify()
-        #expect(verification.firstProblem == .recordOutsideChain(key: try #require(forged), tx: oldTx), "\(verification)")
-        #expect(verification.recordsVerified == 3)
+        #expect(verification.firstProblem == .recordOutsideChain(key: try #require(Int64(forged)), tx: oldTx), "\(verification)")
+        #expect(verification.recordsVerified == 4)
+    }
+
+    @Test func aRecordHiddenAsDeletedIsReportedAltered() async throws {
+        let (environment, chain, keys) = try await Self.chainedDatabase(records: 3)
+        try await Self.tamper(environment, "UPDATE r_auditevent SET deleted = true WHERE key = \(keys[1])")
+        let verification = try await chain.verify()
+        #expect(verification.firstProblem == .recordAltered(position: 2, key: keys[1]), "\(verification)")
     }
 
     @Test func aRemovedChainRowIsReportedAsAGap() async throws {

@@ -22,7 +22,10 @@ public enum AuditChainError: Error, Sendable, CustomStringConvertible {
 /// `audit_chain` row, in the order (transaction, key), whose hash covers the previous row's hash,
 /// the record's key and its body exactly as stored (sealed or not):
 ///
-///     hash = SHA-256(previous hash ‖ key as 8 bytes big-endian ‖ UTF-8 of coalesce(exact_text, body::text))
+///     hash = SHA-256(previous hash ‖ key as 8 bytes big-endian ‖ UTF-8 of the record text)
+///
+/// where the record text is `id/version/deleted` and a space, then the body as stored
+/// (`recordText`), so hiding a record by marking it deleted or renaming it shows too.
 ///
 /// The first row's previous hash is 32 zero bytes. Deleting or editing a record, slipping one in
 /// among chained ones, or editing the chain shows in `verify()`; rewriting the chain's tail from
@@ -94,7 +97,7 @@ public struct AuditChain: Sendable {
             let watermark = try await Self.watermark(on: connection, throughTx: throughTx, logger: logger)
             let rows = try await connection.query(
                 """
-                SELECT r.key, r.tx::text, convert_to(coalesce(r.exact_text, r.body::text), 'UTF8')
+                SELECT r.key, r.tx::text, \(unescaped: Self.recordText("r"))
                   FROM r_auditevent r
                  WHERE r.tx >= \(throughTx)::xid8 AND r.tx < \(watermark)::xid8
                    AND NOT EXISTS (SELECT 1 FROM audit_chain c WHERE c.key = r.key)
@@ -174,7 +177,7 @@ public struct AuditChain: Sendable {
             let rows = try await connection.query(
                 """
                 SELECT c.position, c.key, c.previous, c.hash, r.key IS NOT NULL,
-                       convert_to(coalesce(r.exact_text, r.body::text), 'UTF8')
+                       \(unescaped: Self.recordText("r"))
                   FROM audit_chain c LEFT JOIN r_auditevent r ON r.key = c.key
                  WHERE c.position > \(after)
                  ORDER BY c.position
@@ -200,7 +203,12 @@ public struct AuditChain: Sendable {
         }
     }
 
-    /// SHA-256(previous ‖ key big-endian ‖ stored text); a record without body hashes as empty text.
+    /// The bytes of a record of `r_auditevent` aliased `alias` that its chain hash covers.
+    static func recordText(_ alias: String) -> String {
+        "convert_to(\(alias).id || '/' || \(alias).version || '/' || \(alias).deleted || ' ' || coalesce(\(alias).exact_text, \(alias).body::text, ''), 'UTF8')"
+    }
+
+    /// SHA-256(previous ‖ key big-endian ‖ record text); a record without body hashes as empty text.
     static func linkHash(previous: [UInt8], key: Int64, stored: ByteBuffer?) throws(CryptoError) -> [UInt8] {
         var message = previous
         withUnsafeBytes(of: key.bigEndian) { message.append(contentsOf: $0) }
