@@ -194,9 +194,7 @@ public struct IngestBuffer: Sendable {
     /// identity or Observation writing into a new batch of measurements; the letters are
     /// removed. Returns how many letters were queued and the new batch ids.
     public func retryDeadLetters(ids: [Int64]?) async throws -> (letters: Int, batches: [Int64]) {
-        try await client.withConnection { connection in
-            try await connection.query("BEGIN", logger: logger)
-            do {
+        try await client.inTransaction(logger: logger) { connection in
                 let rows = try await connection.query(
                     """
                     DELETE FROM ingest_dead_letter
@@ -223,12 +221,7 @@ public struct IngestBuffer: Sendable {
                 if !measurements.isEmpty {
                     batches.append(try await insertBatch(measurements, holdsMeasurements: true, on: .connection(connection)))
                 }
-                try await connection.query("COMMIT", logger: logger)
                 return (letters.count, batches)
-            } catch {
-                _ = try? await connection.query("ROLLBACK", logger: logger)
-                throw error
-            }
         }
     }
 

@@ -23,6 +23,21 @@ enum SQLExecutor: Sendable {
     }
 }
 
+extension PostgresClient {
+    /// Runs `work` in a transaction (postgres-nio's `withTransaction`), rethrowing the error
+    /// `work` or the commit threw as it was, rather than wrapped, so callers can tell errors apart
+    /// and show their messages.
+    public func inTransaction<Result: Sendable>(
+        logger: Logger, _ work: (PostgresConnection) async throws -> sending Result
+    ) async throws -> Result {
+        do {
+            return try await withTransaction(logger: logger, work)
+        } catch let error as PostgresTransactionError {
+            throw error.closureError ?? error.commitError ?? error.beginError ?? error
+        }
+    }
+}
+
 extension PSQLError {
     /// The SQLSTATE the server reported, when the error came from the server.
     var sqlState: String? { serverInfo?[.sqlState] }

@@ -84,7 +84,7 @@ public struct AuditChain: Sendable {
     public func extend(limit: Int = defaultLimit) async throws -> Int {
         let limit = max(limit, 1)
         // Read committed: each statement after the lock sees the rows the previous holder appended.
-        return try await inTransaction("BEGIN ISOLATION LEVEL READ COMMITTED") { connection in
+        return try await client.inTransaction(logger: logger) { connection in
             try await connection.query("SELECT pg_advisory_xact_lock(hashtext('vesta audit_chain'))", logger: logger)
             var previous = Self.genesis
             var position: Int64 = 0
@@ -140,7 +140,8 @@ public struct AuditChain: Sendable {
     /// the records as stored, and looks for records the chain passed over. Reports the first
     /// problem found. Reads one consistent snapshot, so it can run while the server chains.
     public func verify() async throws -> AuditVerification {
-        try await inTransaction("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY") { connection in
+        try await client.inTransaction(logger: logger) { connection in
+            try await connection.query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY", logger: logger)
             let head = try await Self.head(on: .transaction(connection), logger: logger)
             let throughTx = head?.throughTx ?? "0"
             let pendingRows = try await connection.query(
@@ -239,22 +240,5 @@ public struct AuditChain: Sendable {
             return Head(position: position, hash: hash, throughTx: throughTx, chainedAt: chainedAt)
         }
         return nil
-    }
-
-    /// Runs `work` in a transaction begun with `begin`, committed when it returns.
-    private func inTransaction<Result: Sendable>(
-        _ begin: PostgresQuery, _ work: (PostgresConnection) async throws -> Result
-    ) async throws -> Result {
-        try await client.withConnection { connection in
-            try await connection.query(begin, logger: logger)
-            do {
-                let result = try await work(connection)
-                try await connection.query("COMMIT", logger: logger)
-                return result
-            } catch {
-                _ = try? await connection.query("ROLLBACK", logger: logger)
-                throw error
-            }
-        }
     }
 }

@@ -110,17 +110,9 @@ public struct KeyStore: Sendable {
     private func underKeyLock<Result: Sendable>(
         _ client: PostgresClient, logger: Logger, _ work: (PostgresConnection) async throws -> Result
     ) async throws -> Result {
-        try await client.withConnection { connection in
-            try await connection.query("BEGIN", logger: logger)
-            do {
-                try await connection.query("SELECT pg_advisory_xact_lock(hashtext('vesta encryption_key'))", logger: logger)
-                let result = try await work(connection)
-                try await connection.query("COMMIT", logger: logger)
-                return result
-            } catch {
-                _ = try? await connection.query("ROLLBACK", logger: logger)
-                throw error
-            }
+        try await client.inTransaction(logger: logger) { connection in
+            try await connection.query("SELECT pg_advisory_xact_lock(hashtext('vesta encryption_key'))", logger: logger)
+            return try await work(connection)
         }
     }
 
