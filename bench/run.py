@@ -18,6 +18,7 @@ import pathlib
 import platform
 import random
 import re
+import secrets
 import shutil
 import signal
 import socket
@@ -65,15 +66,19 @@ def free_port() -> int:
 
 
 class Server:
-    """The release `vesta serve` with its embedded PostgreSQL in a scratch data directory."""
+    """The release `vesta serve` with its embedded PostgreSQL in a scratch data directory;
+    with `master_key_file`, encryption at rest is on."""
 
-    def __init__(self, workdir: pathlib.Path):
+    def __init__(self, workdir: pathlib.Path, master_key_file: pathlib.Path | None = None):
+        workdir.mkdir(exist_ok=True)
         self.data = workdir / "data"
         self.port = free_port()
         self.log = open(workdir / "vesta.log", "wb")
+        key = ["--master-key-file", str(master_key_file)] if master_key_file else []
         self.process = subprocess.Popen(
             [str(ROOT / ".build/release/vesta"), "serve", "--port", str(self.port), "--data-dir", str(self.data),
-             "--log-level", "warning", "--db-pool-size", "32", "--mappings-dir", str(ROOT / "mappings" / "vesta-bench-vitals")], cwd=ROOT, stdout=self.log, stderr=subprocess.STDOUT)
+             "--log-level", "warning", "--db-pool-size", "32", "--mappings-dir", str(ROOT / "mappings" / "vesta-bench-vitals"), *key],
+            cwd=ROOT, stdout=self.log, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + 180
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
@@ -107,9 +112,40 @@ class Server:
                     return int(line.split()[1]) / 1024
         return 0.0
 
+    def cpu_seconds(self) -> float:
+        """CPU time used so far by vesta and its PostgreSQL (`pg_ctl` detaches the postmaster, so
+        both process trees)."""
+        postmaster = int((self.data / "postgres" / "postmaster.pid").read_text().split()[0])
+        return process_tree_cpu_seconds([self.process.pid, postmaster])
+
     def stop(self) -> None:
         self.process.send_signal(signal.SIGTERM)
         self.process.wait(timeout=120)
+
+
+def process_tree_cpu_seconds(roots: list) -> float:
+    """User + system CPU time of the processes `roots` and all their descendants, with the time of
+    children that already exited and were waited for."""
+    parents, used = {}, {}
+    for stat in glob.glob("/proc/[0-9]*/stat"):
+        try:
+            with open(stat) as file:
+                text = file.read()
+        except OSError:
+            continue
+        pid = int(stat.split("/")[2])
+        fields = text[text.rindex(")") + 2:].split()  # from field 3 (state) on: ppid, ... utime, stime, cutime, cstime
+        parents[pid] = int(fields[1])
+        used[pid] = sum(int(value) for value in fields[11:15])
+    children = {}
+    for pid, parent in parents.items():
+        children.setdefault(parent, []).append(pid)
+    total, pending = 0, list(roots)
+    while pending:
+        pid = pending.pop()
+        total += used.get(pid, 0)
+        pending += children.get(pid, [])
+    return total / os.sysconf("SC_CLK_TCK")
 
 
 class RSSSampler:
@@ -135,11 +171,15 @@ def wrk(server: Server, script: str, args: list, connections: int, seconds: int)
     command = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--timeout", "10s", "-s", str(BENCH / "lua" / script),
                f"http://127.0.0.1:{server.port}", "--", *map(str, args)]
     sampler = RSSSampler(server)
+    cpu = server.cpu_seconds()
     output = run(command).stdout
+    cpu = server.cpu_seconds() - cpu
     rss = sampler.stop()
     line = next(line for line in output.splitlines() if line.startswith("BENCH_JSON "))
     result = json.loads(line[len("BENCH_JSON "):])
     result["server_rss_mb"] = rss
+    # Server and PostgreSQL CPU per request: less sensitive than the rate to what else the machine runs.
+    result["server_cpu_ms_per_request"] = round(1000 * cpu / max(result["requests"], 1), 3)
     return result
 
 
@@ -231,31 +271,37 @@ def load(server: Server, data: pathlib.Path, count: int, via: str = "create") ->
             "errors": errors, "via": via}
 
 
+SEARCH_INDEX_TABLES = ("sp_token", "sp_string", "sp_date", "sp_number", "sp_quantity", "sp_reference", "sp_uri")
+
+
+def index_rows(server: Server, resource_table: str, index_tables=SEARCH_INDEX_TABLES) -> int:
+    """Search index rows keyed by the resources of `resource_table`."""
+    return int(server.sql("SELECT " + " + ".join(f"(SELECT count(*) FROM {t} JOIN {resource_table} r USING (key))"
+                                                 for t in index_tables)))
+
+
 def storage(server: Server) -> dict:
     row = server.sql("""
         SELECT (SELECT count(*) FROM r_observation),
                pg_total_relation_size('r_observation') + pg_total_relation_size('h_observation'),
                pg_total_relation_size('change_log'),
                (SELECT count(*) FROM change_log),
-               (SELECT count(*) FROM change_log WHERE resource_type = 'Observation')""").split("|")
-    observations, table_bytes, log_bytes, log_rows, observation_log_rows = map(int, row)
+               (SELECT count(*) FROM change_log WHERE resource_type = 'Observation'),
+               (SELECT round(avg(pg_column_size(body))) FROM r_observation)""").split("|")
+    observations, table_bytes, log_bytes, log_rows, observation_log_rows, body_bytes = map(int, row)
     log_share = log_bytes * observation_log_rows / max(log_rows, 1)
     # Search index rows written with each Observation (every sp_* row keyed by an Observation, and
     # its observation_timeline rows); sizes are whole tables, so they include the few Patients and Devices.
-    index_rows = server.sql("""
-        SELECT (SELECT count(*) FROM observation_timeline)
-             + (SELECT count(*) FROM sp_token t JOIN r_observation r USING (key))
-             + (SELECT count(*) FROM sp_string t JOIN r_observation r USING (key))
-             + (SELECT count(*) FROM sp_date t JOIN r_observation r USING (key))
-             + (SELECT count(*) FROM sp_number t JOIN r_observation r USING (key))
-             + (SELECT count(*) FROM sp_quantity t JOIN r_observation r USING (key))
-             + (SELECT count(*) FROM sp_reference t JOIN r_observation r USING (key))
-             + (SELECT count(*) FROM sp_uri t JOIN r_observation r USING (key)),
-               (SELECT sum(pg_total_relation_size(c.oid)) FROM pg_class c WHERE c.relkind = 'r'
-                   AND (c.relname LIKE 'sp\\_%' OR c.relname = 'observation_timeline'))""").split("|")
+    plain_rows = int(server.sql("SELECT count(*) FROM observation_timeline")) + index_rows(server, "r_observation")
+    blind_rows = index_rows(server, "r_observation", ["sp_blind"])
+    index_bytes = int(server.sql("""
+        SELECT sum(pg_total_relation_size(c.oid)) FROM pg_class c WHERE c.relkind = 'r'
+           AND (c.relname LIKE 'sp\\_%' OR c.relname = 'observation_timeline')"""))
     return {"observations": observations,
-            "index_rows_per_observation": round(int(index_rows[0]) / max(observations, 1), 1),
-            "index_bytes_per_observation": round(int(index_rows[1]) / max(observations, 1)),
+            "index_rows_per_observation": round((plain_rows + blind_rows) / max(observations, 1), 1),
+            "blind_index_rows_per_observation": round(blind_rows / max(observations, 1), 1),
+            "index_bytes_per_observation": round(index_bytes / max(observations, 1)),
+            "body_bytes_per_observation": body_bytes,
             "bytes_per_observation": round(table_bytes / max(observations, 1)),
             "bytes_per_observation_with_change_log": round((table_bytes + log_share) / max(observations, 1))}
 
@@ -273,12 +319,27 @@ def machine_facts(server: Server) -> dict:
             "swift": run(["swift", "--version"]).stdout.splitlines()[0], "wrk": "wrk -t2", "commit": commit + ("+dirty" if dirty else "")}
 
 
+def timed(name: str, function) -> dict:
+    """Runs one workload; logs its summary and notes the 1-minute load average when it ended."""
+    log(name)
+    result = function()
+    result["load_1m"] = round(os.getloadavg()[0], 2)
+    summary = {k: v for k, v in result.items() if k in ("rps", "p50_ms", "p99_ms", "server_rss_mb", "load_1m")}
+    log(f"  {summary}")
+    return result
+
+
+def write_read_paths(server: Server, file: pathlib.Path) -> None:
+    """20,000 random `GET /fhir/Observation/{id}` paths of stored Observations."""
+    ids = server.sql("SELECT id FROM r_observation ORDER BY random() LIMIT 20000").split()
+    file.write_text("".join(f"/fhir/Observation/{i}\n" for i in ids))
+
+
 def measure(server: Server, workdir: pathlib.Path, data: pathlib.Path, seconds: int, patients: int,
             explain_stem: pathlib.Path) -> dict:
     results = {}
     (workdir / "healthz.txt").write_text("/healthz\n")
-    ids = server.sql("SELECT id FROM r_observation ORDER BY random() LIMIT 20000").split()
-    (workdir / "read-paths.txt").write_text("".join(f"/fhir/Observation/{i}\n" for i in ids))
+    write_read_paths(server, workdir / "read-paths.txt")
     bodies = server.sql("SELECT body::text FROM r_observation ORDER BY random() LIMIT 2000").splitlines()
     (workdir / "updates.ndjson").write_text("\n".join(bodies) + "\n")
     sample_body = bodies[0]
@@ -293,11 +354,7 @@ def measure(server: Server, workdir: pathlib.Path, data: pathlib.Path, seconds: 
     select_pk = f"\\set k random({keys[0]}, {keys[1]})\nSELECT coalesce(exact_text, body::text) FROM r_observation WHERE key = :k;\n"
 
     def step(name, function):
-        log(name)
-        results[name] = function()
-        results[name]["load_1m"] = round(os.getloadavg()[0], 2)
-        summary = {k: v for k, v in results[name].items() if k in ("rps", "p50_ms", "p99_ms", "server_rss_mb", "load_1m")}
-        log(f"  {summary}")
+        results[name] = timed(name, function)
 
     step("http_ceiling_healthz_c16", lambda: wrk(server, "get.lua", [workdir / "healthz.txt"], 16, seconds))
     step("raw_pk_select_c16", lambda: pgbench(server, workdir, "select", select_pk, 16, seconds))
@@ -374,24 +431,26 @@ def explain(server: Server, path: str, runs: int = 2) -> str:
             f"-- EXPLAIN (ANALYZE, BUFFERS), first run:\n{plans[0]}\n\n-- run {runs}:\n{plans[-1]}\n")
 
 
-def search_workloads(server: Server, workdir: pathlib.Path, patients: int, seconds: int, explain_stem: pathlib.Path,
-                     step) -> dict:
-    """The RPM query (one patient's newest readings of one code since a time) against the same
-    query as hand-written SQL through pgbench, and other common search shapes, each at 16
-    connections, with EXPLAIN (ANALYZE, BUFFERS) of the SQL the server runs for each."""
+def quote(text: str) -> str:
+    return urllib.parse.quote(text, safe="")
+
+
+def rpm_path(patient: int, code: str, since: int) -> str:
+    return f"/fhir/Observation?patient=bench-p{patient}&code={quote(code)}&date=ge{iso(since)}&_sort=-date&_count=10"
+
+
+def search_shapes(server: Server, patients: int) -> tuple:
+    """The search shapes measured, as {name: a function giving one random query path} (seeded, so
+    the same data gives the same queries), with the LOINC codes and the span (t0, t1) of the
+    readings' times (epoch seconds) they draw from."""
     sys.path.insert(0, str(BENCH))
     import generate
     rng = random.Random(11)
     codes = [f"http://loinc.org|{vital[0]}" for vital in generate.VITALS]
-    quote = lambda text: urllib.parse.quote(text, safe="")
     t0, t1 = (int(float(v)) for v in server.sql(
         "SELECT extract(epoch FROM min(lo)), extract(epoch FROM max(lo)) FROM observation_timeline WHERE lo > '-infinity'").split("|"))
     u0, u1 = (int(float(v)) for v in server.sql(
         "SELECT extract(epoch FROM min(last_updated)), extract(epoch FROM max(last_updated)) FROM r_observation").split("|"))
-
-    def rpm_path(patient: int, code: str, since: int) -> str:
-        return f"/fhir/Observation?patient=bench-p{patient}&code={quote(code)}&date=ge{iso(since)}&_sort=-date&_count=10"
-
     shapes = {
         "rpm_query_c16": lambda: rpm_path(rng.randrange(patients), rng.choice(codes), rng.randint(t0, t1)),
         "search_patient_identifier_c16": lambda: "/fhir/Patient?identifier="
@@ -403,14 +462,31 @@ def search_workloads(server: Server, workdir: pathlib.Path, patients: int, secon
         "search_observation_last_updated_c16": lambda: (lambda a: f"/fhir/Observation?_lastUpdated=ge{iso(a)}"
                                                         f"&_lastUpdated=lt{iso(a + 60)}&_count=10")(rng.randint(u0, max(u0, u1 - 60))),
     }
-    explains = {}
+    return shapes, codes, (t0, t1)
+
+
+def write_search_paths(workdir: pathlib.Path, shapes: dict) -> dict:
+    """<workdir>/<name>.txt with 20,000 random queries of each shape; returns the first of each."""
+    first = {}
     for name, make in shapes.items():
         paths = [make() for _ in range(20_000)]
         (workdir / f"{name}.txt").write_text("\n".join(paths) + "\n")
-        status, body = server.request("GET", paths[0])
+        first[name] = paths[0]
+    return first
+
+
+def search_workloads(server: Server, workdir: pathlib.Path, patients: int, seconds: int, explain_stem: pathlib.Path,
+                     step) -> dict:
+    """The RPM query (one patient's newest readings of one code since a time) against the same
+    query as hand-written SQL through pgbench, and other common search shapes, each at 16
+    connections, with EXPLAIN (ANALYZE, BUFFERS) of the SQL the server runs for each."""
+    shapes, codes, (t0, t1) = search_shapes(server, patients)
+    explains = {}
+    for name, path in write_search_paths(workdir, shapes).items():
+        status, body = server.request("GET", path)
         entries = json.loads(body).get("entry", []) if status == 200 else []
-        log(f"{name}: e.g. {paths[0]} -> {status}, {len(entries)} entries")
-        explains[name] = explain(server, paths[0])
+        log(f"{name}: e.g. {path} -> {status}, {len(entries)} entries")
+        explains[name] = explain(server, path)
 
     # The same RPM query as SQL, the way one would write it by hand, and the statement the server
     # sends with its binds as pgbench variables, both at the same concurrency.
@@ -504,6 +580,94 @@ def copy_baseline(server: Server, workdir: pathlib.Path, body: str, rows: int = 
     return {"rps": round(rows / seconds, 1), "rows": rows, "seconds": round(seconds, 2)}
 
 
+def seed(server: Server, data: pathlib.Path) -> None:
+    """PUTs the generated Patients and Devices (fixed ids, so every server holds the same ones)."""
+    for resource_file in ("patients.ndjson", "devices.ndjson"):
+        for line in (data / resource_file).read_text().splitlines():
+            resource = json.loads(line)
+            status, body = server.request("PUT", f"/fhir/{resource['resourceType']}/{resource['id']}", line)
+            if status not in (200, 201):
+                sys.exit(f"seeding failed: {status} {body[:300]}")
+
+
+def check_sealed(server: Server, data: pathlib.Path) -> None:
+    """The encrypted server must encrypt: a Patient reads back with its name, while its stored
+    row holds `_sealed` and not the name."""
+    patient = json.loads((data / "patients.ndjson").read_text().splitlines()[0])
+    family = patient["name"][0]["family"]
+    status, body = server.request("GET", f"/fhir/Patient/{patient['id']}")
+    stored = server.sql(f"SELECT body::text FROM r_patient WHERE id = {sql_literal(patient['id'])}")
+    if status != 200 or family not in body.decode() or '"_sealed"' not in stored or family in stored:
+        sys.exit(f"encryption check failed: GET Patient/{patient['id']} -> {status} {body[:300]}; stored: {stored[:300]}")
+
+
+def patient_storage(server: Server) -> dict:
+    patients = int(server.sql("SELECT count(*) FROM r_patient"))
+    blind_rows = index_rows(server, "r_patient", ["sp_blind"])
+    return {"patients": patients,
+            "body_bytes_per_patient": int(server.sql("SELECT round(avg(pg_column_size(body))) FROM r_patient")),
+            "index_rows_per_patient": round((index_rows(server, "r_patient") + blind_rows) / max(patients, 1), 1),
+            "blind_index_rows_per_patient": round(blind_rows / max(patients, 1), 1)}
+
+
+ENCRYPTION_WORKLOADS = [
+    ("http_ceiling_healthz_c16", "`GET /healthz` (nothing encrypted: shows the noise between the two)"),
+    ("read_by_id_c16", "read Observation by id"),
+    ("rpm_query_c16", "RPM search"),
+    ("search_patient_identifier_c16", "`Patient?identifier=` (blind terms when encrypted)"),
+    ("search_patient_name_prefix_c16", "`Patient?name=` prefix (blind terms when encrypted)"),
+    ("create_observation_c16", "create Observation, 16 connections"),
+]
+
+
+def mean_of(runs: list) -> dict:
+    """Repeated runs of one workload as one: the mean of each figure (of the percentiles too, an
+    approximation), the peak RSS and all errors."""
+    merged = {key: round(statistics.mean(run[key] for run in runs), 1 if key == "rps" else 3)
+              for key in ("rps", "p50_ms", "p95_ms", "p99_ms", "server_cpu_ms_per_request", "load_1m")}
+    merged["server_rss_mb"] = max(run["server_rss_mb"] for run in runs)
+    merged["errors"] = {kind: sum(run["errors"][kind] for run in runs) for kind in runs[0]["errors"]}
+    return merged
+
+
+def compare_encryption(servers: dict, workdir: pathlib.Path, data: pathlib.Path, seconds: int, patients: int) -> dict:
+    """The workloads encryption at rest can slow, against the server without a key (`plain`) and
+    the one with a key (`encrypted`), holding the same generated data loaded the same way. Each
+    workload runs four times, A B B A (which server is A alternates between workloads), and each
+    side's figures are the mean of its two runs, so that a steady drift in the machine's load
+    favours neither. Both get the same search queries; creates come last, since they add rows."""
+    folder = workdir / "encryption"
+    folder.mkdir(exist_ok=True)
+    (folder / "healthz.txt").write_text("/healthz\n")
+    first = write_search_paths(folder, search_shapes(servers["plain"], patients)[0])
+    checks = {}
+    for side, server in servers.items():
+        write_read_paths(server, folder / f"read-paths-{side}.txt")
+        for name, path in first.items():
+            status, body = server.request("GET", path)
+            if status != 200:
+                sys.exit(f"{side}: GET {path} -> {status} {body[:300]}")
+            checks.setdefault(name, {})[side] = len(json.loads(body).get("entry", []))
+    log(f"entries for the first query of each shape: {checks}")
+
+    def workload(name: str, side: str) -> dict:
+        if name == "create_observation_c16":
+            return wrk(servers[side], "post.lua", [data / "observations.ndjson", "/fhir/Observation"], 16, seconds)
+        paths = {"http_ceiling_healthz_c16": "healthz.txt", "read_by_id_c16": f"read-paths-{side}.txt"}.get(name, f"{name}.txt")
+        return wrk(servers[side], "get.lua", [folder / paths], 16, seconds)
+
+    results = {}
+    for number, (name, _) in enumerate(ENCRYPTION_WORKLOADS):
+        first = list(servers) if number % 2 == 0 else list(servers)[::-1]
+        runs = {side: [] for side in servers}
+        for position, side in enumerate(first + first[::-1]):
+            runs[side].append(timed(f"{name} ({side}, run {position + 1} of 4)", lambda: workload(name, side)))
+        merged = {side: mean_of(runs[side]) for side in servers}
+        results[name] = {**merged, "runs": runs, "first": first[0],
+                         "ratio": round(merged["encrypted"]["rps"] / merged["plain"]["rps"], 3)}
+    return {"workloads": results, "first_query_entries": checks}
+
+
 RATIOS = [
     ("create Observation, 16 connections", "create_observation_c16", "raw_insert_single_c16", "≥ 60% of raw single-row insert"),
     ("create Observation, 64 connections", "create_observation_c64", "raw_insert_single_c64", "≥ 60% of raw single-row insert"),
@@ -523,9 +687,52 @@ RATIOS = [
     ("Observation _lastUpdated range vs /healthz", "search_observation_last_updated_c16", "http_ceiling_healthz_c16", "context"),
 ]
 NOT_YET = [
-    ("notification latency", "subscription issue #9"),
-    ("encryption on vs off", "encryption issue #7"),
+    ("notification latency", "needs subscription issue #9"),
+    ("encryption on vs off", "run with `--compare-encryption`"),
 ]
+
+
+def encryption_report(comparison: dict) -> list:
+    loads, stored, patients = comparison["load"], comparison["storage"], comparison["patient_storage"]
+    lines = ["", "### Encryption at rest: off vs on", "",
+             "A second server with its own fresh data directory, started with `--master-key-file` (a key generated for "
+             "the run), holds the same Patients, Devices and generated Observations, loaded the same way. Each workload ran "
+             "at 16 connections four times, A B B A (A = `first` below, alternating between workloads); each figure is "
+             "the mean of a side's two runs (for p50/p99 and the load average, the mean of the two runs' values). "
+             "Aim: encrypted ≥ 85% of plain (≤ 15% cost). CPU = CPU time of the server and its PostgreSQL per request, "
+             "which what else runs on the machine disturbs less than the rate.", "",
+             "| workload | plain /s | encrypted /s | encrypted / plain | plain p50 / p99 ms | encrypted p50 / p99 ms | "
+             "CPU ms/request plain, encrypted | first | load 1m plain, encrypted |",
+             "|---|---:|---:|---:|---:|---:|---:|---|---:|"]
+    for name, label in ENCRYPTION_WORKLOADS:
+        result = comparison["workloads"][name]
+        plain, encrypted = result["plain"], result["encrypted"]
+        lines.append(f"| {label} | {plain['rps']:,} | {encrypted['rps']:,} | {result['ratio']:.0%} | "
+                     f"{plain['p50_ms']} / {plain['p99_ms']} | {encrypted['p50_ms']} / {encrypted['p99_ms']} | "
+                     f"{plain['server_cpu_ms_per_request']}, {encrypted['server_cpu_ms_per_request']} | "
+                     f"{result['first']} | {plain['load_1m']}, {encrypted['load_1m']} |")
+    lines.append(f"| loading (not interleaved: plain, then encrypted) | {loads['plain']['per_s']:,} | {loads['encrypted']['per_s']:,} | "
+                 f"{loads['encrypted']['per_s'] / loads['plain']['per_s']:.0%} |  |  |  |  | {loads['plain']['load_1m']}, "
+                 f"{loads['encrypted']['load_1m']} |")
+    rows = [("Observations stored", "observations", stored), ("bytes per Observation (tables)", "bytes_per_observation", stored),
+            ("bytes per Observation body (`pg_column_size`)", "body_bytes_per_observation", stored),
+            ("search index rows per Observation (of which blind)", None, stored),
+            ("search index bytes per Observation", "index_bytes_per_observation", stored),
+            ("bytes per Patient body (`pg_column_size`)", "body_bytes_per_patient", patients),
+            ("search index rows per Patient (of which blind)", None, patients)]
+    lines += ["", "| storage, measured after loading | plain | encrypted |", "|---|---:|---:|"]
+    for label, key, source in rows:
+        if key:
+            values = [f"{source[side][key]:,}" for side in ("plain", "encrypted")]
+        else:
+            kind = "observation" if source is stored else "patient"
+            values = [f"{source[side][f'index_rows_per_{kind}']} ({source[side][f'blind_index_rows_per_{kind}']})"
+                      for side in ("plain", "encrypted")]
+        lines.append(f"| {label} | {values[0]} | {values[1]} |")
+    lines += ["", "The first query of each search shape found "
+              + ", ".join(f"{name}: {counts['plain']} / {counts['encrypted']}" for name, counts in comparison["first_query_entries"].items())
+              + " entries (plain / encrypted)."]
+    return lines
 
 
 def report(results: dict, out: pathlib.Path) -> None:
@@ -579,7 +786,11 @@ def report(results: dict, out: pathlib.Path) -> None:
                       "no conditions, no Prefer header) at 16 connections; its rate is Observations created per second "
                       f"({bundle['requests_per_s']:,} Bundles/s), its latencies are per Bundle. Its baseline `raw_insert_multirow100_c16` "
                       "is pgbench inserting 100 rows per statement into a copy of `r_observation` (rows/s, latencies per statement)."]
-    lines += ["", "## Not measured yet", ""] + [f"- {what}: needs {why}" for what, why in NOT_YET]
+        if "encryption" in size:
+            lines += encryption_report(size["encryption"])
+    not_yet = [(what, why) for what, why in NOT_YET if not (what == "encryption on vs off"
+                                                              and any("encryption" in size for size in results["sizes"]))]
+    lines += ["", "## Not measured yet", ""] + [f"- {what}: {why}" for what, why in not_yet]
     out.with_suffix(".md").write_text("\n".join(lines) + "\n")
     out.with_suffix(".json").write_text(json.dumps(results, indent=2) + "\n")
 
@@ -594,6 +805,9 @@ def main() -> None:
                              "or transaction Bundles of 100 at 16 connections")
     parser.add_argument("--sizes", type=lambda text: [int(n) for n in text.split(",")],
                         help="Observation counts to load and measure at, e.g. 1000000 (overrides the profile's)")
+    parser.add_argument("--compare-encryption", action="store_true",
+                        help="also run a second server with encryption at rest on (fresh data directory, generated key), "
+                             "load it the same way, and measure create, read and searches against both before the other workloads")
     args = parser.parse_args()
     profile = dict(PROFILES[args.profile])
     if args.sizes:
@@ -614,27 +828,42 @@ def main() -> None:
          # Enough distinct readings that every patient has each of the 6 codes at 4 times.
          str(max(20_000, profile["patients"] * 24)),
          "--out", str(data)])
-    server = Server(workdir)
+    servers = {"plain": Server(workdir)}
     try:
-        for resource_file in ("patients.ndjson", "devices.ndjson"):
-            for line in (data / resource_file).read_text().splitlines():
-                resource = json.loads(line)
-                status, body = server.request("PUT", f"/fhir/{resource['resourceType']}/{resource['id']}", line)
-                if status not in (200, 201):
-                    sys.exit(f"seeding failed: {status} {body[:300]}")
+        if args.compare_encryption:
+            key_file = workdir / "master.key"
+            key_file.write_text(secrets.token_hex(32) + "\n")
+            key_file.chmod(0o600)
+            servers["encrypted"] = Server(workdir / "encrypted", key_file)
+        for side, each in servers.items():
+            log(f"seeding Patients and Devices ({side})")
+            seed(each, data)
+        if args.compare_encryption:
+            check_sealed(servers["encrypted"], data)
+        server = servers["plain"]
         results = {"started": started.strftime("%Y-%m-%d %H:%M UTC"), "profile": args.profile,
                    "seconds_per_workload": seconds, "machine": machine_facts(server), "sizes": []}
         out = BENCH / "results" / started.strftime("%Y-%m-%d-%H%M")
         for size in profile["sizes"]:
-            log(f"loading up to {size:,} Observations")
-            loaded = load(server, data, size, args.load)
+            loads = {}
+            for side, each in servers.items():
+                log(f"loading up to {size:,} Observations ({side})")
+                loads[side] = load(each, data, size, args.load)
+                loads[side]["load_1m"] = round(os.getloadavg()[0], 2)
+            comparison = None
+            if args.compare_encryption:
+                stored = {side: storage(each) for side, each in servers.items()}
+                comparison = compare_encryption(servers, workdir, data, seconds, profile["patients"])
+                comparison.update(load=loads, storage=stored, patient_storage={side: patient_storage(each) for side, each in servers.items()})
             workloads, explain_files = measure(server, workdir, data, seconds, profile["patients"], out)
-            results["sizes"].append({"observations": size, "load": loaded, "workloads": workloads,
-                                     "explain": explain_files, "storage": storage(server)})
+            results["sizes"].append({"observations": size, "load": loads["plain"], "workloads": workloads,
+                                     "explain": explain_files, "storage": storage(server)}
+                                    | ({"encryption": comparison} if comparison else {}))
         report(results, out)
         log(f"report: {out.with_suffix('.md')}")
     finally:
-        server.stop()
+        for each in servers.values():
+            each.stop()
         shutil.rmtree(workdir, ignore_errors=True)
 
 
