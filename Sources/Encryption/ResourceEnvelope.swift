@@ -38,15 +38,33 @@ public struct ResourceEnvelope: Sendable {
 
     /// The resource JSON for stored JSON text: `_sealed` opened and its parts put back.
     /// Text without `_sealed` (nothing was secret, or it was written before encryption was on)
-    /// comes back unchanged.
+    /// comes back unchanged. When no Reference parts were detached, the sealed elements are
+    /// spliced into the text in place of `_sealed` without parsing the resource (reads are the
+    /// hot path); otherwise the resource is parsed and merged.
     public func unseal(_ stored: String, type: String, id: String, version: Int, keys: KeyRing) throws(EncryptionError) -> String {
-        guard stored.contains("\"\(Self.member)\"") else { return stored }
+        let text = Array(stored.utf8)
+        guard let member = Self.sealedMember(in: text) else { return stored }
+        let sealed = String(decoding: text[member.value], as: UTF8.self)
+        let payload = try keys.open(Substring(sealed), context: Self.context(type: type, id: id, version: version))
+        guard let elements = Self.elementsText(ofPayloadWithoutReferenceParts: payload) else {
+            return try merged(stored, payload: payload)
+        }
+        var result: [UInt8] = []
+        result.reserveCapacity(text.count + elements.count)
+        var removed = member.whole
+        if elements.isEmpty { removed = Self.widened(removed, overSeparatorIn: text) }
+        result += text[..<removed.lowerBound]
+        result += elements
+        result += text[removed.upperBound...]
+        return String(decoding: result, as: UTF8.self)
+    }
+
+    /// The stored resource parsed, `_sealed` replaced by the payload's elements, and the
+    /// detached Reference parts put back where they were.
+    private func merged(_ stored: String, payload: [UInt8]) throws(EncryptionError) -> String {
         guard case .object(var object)? = try? JSONReader.parse(stored) else { throw .malformed("the stored body is not a JSON object") }
-        guard let sealedValue = object[Self.member] else { return stored }
-        guard let sealed = sealedValue.stringValue else { throw .malformed("\(Self.member) is not a string") }
-        let bytes = try keys.open(Substring(sealed), context: Self.context(type: type, id: id, version: version))
-        guard let payload = try? JSONReader.parse(bytes), let elements = payload["elements"]?.objectValue,
-              let parts = payload["referenceParts"]?.arrayValue else {
+        guard let decoded = try? JSONReader.parse(payload), let elements = decoded["elements"]?.objectValue,
+              let parts = decoded["referenceParts"]?.arrayValue else {
             throw .malformed("the sealed payload is not an object of elements and reference parts")
         }
         object[Self.member] = nil
@@ -58,6 +76,58 @@ public struct ResourceEnvelope: Sendable {
             resource = Self.adding(members, to: resource, at: path[...])
         }
         return JSONWriter.string(resource)
+    }
+
+    private static let payloadHead = Array(#"{"elements":{"#.utf8)
+    private static let payloadTailWithoutParts = Array(#"},"referenceParts":[]}"#.utf8)
+
+    /// The members of the payload's `elements` object as JSON text (no braces), when it has no
+    /// Reference parts. `seal` writes the payload compactly, elements first, so the text is
+    /// found by its frame.
+    static func elementsText(ofPayloadWithoutReferenceParts payload: [UInt8]) -> ArraySlice<UInt8>? {
+        guard payload.count >= payloadHead.count + payloadTailWithoutParts.count,
+              payload.starts(with: payloadHead), payload.suffix(payloadTailWithoutParts.count).elementsEqual(payloadTailWithoutParts)
+        else { return nil }
+        return payload[payloadHead.count..<(payload.count - payloadTailWithoutParts.count)]
+    }
+
+    /// Where the `_sealed` member is in stored text (as PostgreSQL's jsonb prints it, `"_sealed": "…"`,
+    /// or compact): the whole member, and its string value without quotes. Sealed text is base64
+    /// with `$` and digits, so the value ends at the next quote.
+    static func sealedMember(in text: [UInt8]) -> (whole: Range<Int>, value: Range<Int>)? {
+        let key = Array("\"\(member)\":".utf8)
+        guard let start = firstIndex(of: key, in: text) else { return nil }
+        var index = start + key.count
+        while index < text.count, text[index] == UInt8(ascii: " ") { index += 1 }
+        guard index < text.count, text[index] == UInt8(ascii: "\"") else { return nil }
+        let valueStart = index + 1
+        guard let valueEnd = text[valueStart...].firstIndex(of: UInt8(ascii: "\"")) else { return nil }
+        return (start..<(valueEnd + 1), valueStart..<valueEnd)
+    }
+
+    /// `range` grown over the `, ` (or `,`) that separates it from a neighbouring member.
+    private static func widened(_ range: Range<Int>, overSeparatorIn text: [UInt8]) -> Range<Int> {
+        var lower = range.lowerBound
+        while lower > 0, text[lower - 1] == UInt8(ascii: " ") { lower -= 1 }
+        if lower > 0, text[lower - 1] == UInt8(ascii: ",") { return (lower - 1)..<range.upperBound }
+        var upper = range.upperBound
+        while upper < text.count, text[upper] == UInt8(ascii: " ") { upper += 1 }
+        if upper < text.count, text[upper] == UInt8(ascii: ",") {
+            upper += 1
+            while upper < text.count, text[upper] == UInt8(ascii: " ") { upper += 1 }
+            return range.lowerBound..<upper
+        }
+        return range
+    }
+
+    private static func firstIndex(of pattern: [UInt8], in text: [UInt8]) -> Int? {
+        guard let first = pattern.first, text.count >= pattern.count else { return nil }
+        var index = 0
+        while index <= text.count - pattern.count {
+            if text[index] == first, text[index..<(index + pattern.count)].elementsEqual(pattern) { return index }
+            index += 1
+        }
+        return nil
     }
 
     /// `value` without the sealed parts of the References in it; each removed part goes to
@@ -111,10 +181,9 @@ public struct ResourceEnvelope: Sendable {
     /// The data key a stored body's sealed member names; nil when it has none. Reads the text
     /// without parsing it, for scans over many rows.
     public static func keyID(ofStored stored: String) -> UInt32? {
-        guard let start = stored.range(of: "\"\(member)\": \"\(KeyRing.marker)") ?? stored.range(of: "\"\(member)\":\"\(KeyRing.marker)") else {
-            return nil
-        }
-        return UInt32(stored[start.upperBound...].prefix { $0.isASCII && $0.isNumber })
+        let text = Array(stored.utf8)
+        guard let member = sealedMember(in: text) else { return nil }
+        return try? KeyRing.keyID(of: Substring(String(decoding: text[member.value], as: UTF8.self)))
     }
 
     static func context(type: String, id: String, version: Int) -> String {

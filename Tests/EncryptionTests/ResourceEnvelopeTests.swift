@@ -49,6 +49,24 @@ import Testing
         #expect(try JSONReader.parse(opened) == .object(patient))
     }
 
+    /// PostgreSQL prints jsonb with `": "` and `", "` and orders keys by length, so `_sealed` can
+    /// sit anywhere; the sealed elements are spliced in its place.
+    @Test func jsonbTextIsUnsealedBySplicing() throws {
+        let keys = try ring([(1, try SymmetricKey.random())])
+        let envelope = ResourceEnvelope(policy: policy)
+        let patient: JSONObject = ["resourceType": "Patient", "id": "p1", "gender": "female", "name": [["family": "Quixworth"]],
+                                   "birthDate": "1970-01-01"]
+        let sealed = try #require(try envelope.seal(patient, type: "Patient", id: "p1", version: 1, keys: keys)["_sealed"]?.stringValue)
+        for stored in [
+            #"{"id": "p1", "gender": "female", "_sealed": "\#(sealed)", "resourceType": "Patient"}"#,
+            #"{"_sealed": "\#(sealed)", "id": "p1", "gender": "female", "resourceType": "Patient"}"#,
+            #"{"id": "p1", "gender": "female", "resourceType": "Patient", "_sealed": "\#(sealed)"}"#,
+        ] {
+            let opened = try envelope.unseal(stored, type: "Patient", id: "p1", version: 1, keys: keys)
+            #expect(try JSONReader.parse(opened) == .object(patient), "\(opened)")
+        }
+    }
+
     @Test func referenceDisplaysAndIdentifiersInsidePlaintextElementsAreSealed() throws {
         let keys = try ring([(1, try SymmetricKey.random())])
         let envelope = ResourceEnvelope(policy: policy)
