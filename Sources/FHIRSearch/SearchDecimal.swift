@@ -79,6 +79,25 @@ public struct SearchDecimal: Sendable, Hashable, Comparable, CustomStringConvert
     }
 }
 
+extension SearchDecimal {
+    /// This value times `tenths`/10, exactly: the bounds of the number prefix `ap`
+    /// (`v − |v|/10`, `v + |v|/10`) are the value times 9/10 and 11/10.
+    func timesTenths(_ tenths: UInt8) -> SearchDecimal {
+        var product: [UInt8] = []
+        var carry = 0
+        for digit in digits.reversed() {
+            let sum = Int(digit) * Int(tenths) + carry
+            product.append(UInt8(sum % 10))
+            carry = sum / 10
+        }
+        while carry > 0 {
+            product.append(UInt8(carry % 10))
+            carry /= 10
+        }
+        return SearchDecimal(negative: isNegative, digits: product.reversed(), exponent: exponent - 1)
+    }
+}
+
 /// A decimal as written, keeping the precision its notation implies: `100` has its last digit
 /// at 10^0, `100.00` at 10^-2, `1e2` at 10^2.
 struct WrittenDecimal {
