@@ -9,6 +9,7 @@ The machine is shared and noisy: the ratios to baselines measured in the same ru
 figures that count; absolute numbers are context. Nothing here is asserted by the tests.
 """
 import argparse
+import dataclasses
 import datetime
 import glob
 import http.client
@@ -28,6 +29,7 @@ import sys
 import tempfile
 import threading
 import time
+import typing
 import urllib.parse
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
@@ -65,19 +67,37 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-class Server:
-    """The release `vesta serve` with its embedded PostgreSQL in a scratch data directory;
-    with `master_key_file`, encryption at rest is on."""
+@dataclasses.dataclass(frozen=True)
+class ServerConfig:
+    """How a `vesta serve` is started: with encryption at rest (a key generated for the run) or
+    without, and its audit mode (`--audit`)."""
+    encrypted: bool = False
+    audit: str = "immediate"
 
-    def __init__(self, workdir: pathlib.Path, master_key_file: pathlib.Path | None = None):
+    @property
+    def slug(self) -> str:
+        return ("encrypted" if self.encrypted else "plain") + f"-audit-{self.audit}"
+
+    def flags(self, master_key_file: pathlib.Path | None = None) -> list:
+        key = ["--master-key-file", str(master_key_file or "<generated key>")] if self.encrypted else []
+        return [*key, "--audit", self.audit]
+
+
+class Server:
+    """The release `vesta serve` with its embedded PostgreSQL in a scratch data directory, started
+    as `config` says (`master_key_file` is the key of an encrypted one)."""
+
+    def __init__(self, workdir: pathlib.Path, config: ServerConfig = ServerConfig(),
+                 master_key_file: pathlib.Path | None = None):
         workdir.mkdir(exist_ok=True)
+        self.config = config
         self.data = workdir / "data"
         self.port = free_port()
         self.log = open(workdir / "vesta.log", "wb")
-        key = ["--master-key-file", str(master_key_file)] if master_key_file else []
         self.process = subprocess.Popen(
             [str(ROOT / ".build/release/vesta"), "serve", "--port", str(self.port), "--data-dir", str(self.data),
-             "--log-level", "warning", "--db-pool-size", "32", "--mappings-dir", str(ROOT / "mappings" / "vesta-bench-vitals"), *key],
+             "--log-level", "warning", "--db-pool-size", "32", "--mappings-dir", str(ROOT / "mappings" / "vesta-bench-vitals"),
+             *config.flags(master_key_file)],
             cwd=ROOT, stdout=self.log, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + 180
         while time.monotonic() < deadline:
@@ -269,6 +289,33 @@ def load(server: Server, data: pathlib.Path, count: int, via: str = "create") ->
     server.sql("VACUUM ANALYZE")
     return {"observations": stored, "seconds": round(seconds, 1), "per_s": round((stored - already) / seconds, 1),
             "errors": errors, "via": via}
+
+
+# True while the server has no audit work in hand: the hash chainer (a background service of
+# `vesta serve`) has chained every record and no statement of the server's is running (a buffered
+# flush of many records is one long transaction). Held for 2 s, longer than the buffered flush's
+# 1 s interval, so records still queued in the server have been flushed.
+AUDIT_SETTLED = ("SELECT (SELECT count(*) FROM audit_chain) >= (SELECT count(*) FROM r_auditevent) AND NOT EXISTS "
+                 "(SELECT 1 FROM pg_stat_activity WHERE backend_type = 'client backend' AND pid <> pg_backend_pid() "
+                 "AND state <> 'idle')")
+
+
+def wait_until(server: Server, condition: str, hold: float = 2, timeout: float = 600) -> float:
+    """Polls the SQL `condition` until it has been true for `hold` seconds; returns the seconds it
+    took (hold included)."""
+    started = time.monotonic()
+    since = None
+    while True:
+        now = time.monotonic()
+        if server.sql(condition) == "t":
+            since = since or now
+            if now - since >= hold:
+                return round(now - started, 1)
+        else:
+            since = None
+        if now - started > timeout:
+            sys.exit(f"{server.config.slug}: not true for {hold} s within {timeout:.0f} s: {condition}")
+        time.sleep(0.2)
 
 
 SEARCH_INDEX_TABLES = ("sp_token", "sp_string", "sp_date", "sp_number", "sp_quantity", "sp_reference", "sp_uri")
@@ -610,14 +657,83 @@ def patient_storage(server: Server) -> dict:
             "blind_index_rows_per_patient": round(blind_rows / max(patients, 1), 1)}
 
 
-ENCRYPTION_WORKLOADS = [
-    ("http_ceiling_healthz_c16", "`GET /healthz` (nothing encrypted: shows the noise between the two)"),
-    ("read_by_id_c16", "read Observation by id"),
-    ("rpm_query_c16", "RPM search"),
-    ("search_patient_identifier_c16", "`Patient?identifier=` (blind terms when encrypted)"),
-    ("search_patient_name_prefix_c16", "`Patient?name=` prefix (blind terms when encrypted)"),
-    ("create_observation_c16", "create Observation, 16 connections"),
-]
+def encryption_details(servers: dict) -> dict:
+    """Bytes and index rows per Observation and per Patient on each side, after loading."""
+    return {"storage": {side: storage(server) for side, server in servers.items()},
+            "patient_storage": {side: patient_storage(server) for side, server in servers.items()}}
+
+
+def encryption_details_report(result: dict) -> list:
+    stored, patients = result["storage"], result["patient_storage"]
+    rows = [("Observations stored", "observations", stored), ("bytes per Observation (tables)", "bytes_per_observation", stored),
+            ("bytes per Observation body (`pg_column_size`)", "body_bytes_per_observation", stored),
+            ("search index rows per Observation (of which blind)", None, stored),
+            ("search index bytes per Observation", "index_bytes_per_observation", stored),
+            ("bytes per Patient body (`pg_column_size`)", "body_bytes_per_patient", patients),
+            ("search index rows per Patient (of which blind)", None, patients)]
+    lines = ["", "| storage, measured after loading | plain | encrypted |", "|---|---:|---:|"]
+    for label, key, source in rows:
+        if key:
+            values = [f"{source[side][key]:,}" for side in ("plain", "encrypted")]
+        else:
+            kind = "observation" if source is stored else "patient"
+            values = [f"{source[side][f'index_rows_per_{kind}']} ({source[side][f'blind_index_rows_per_{kind}']})"
+                      for side in ("plain", "encrypted")]
+        lines.append(f"| {label} | {values[0]} | {values[1]} |")
+    return lines
+
+
+@dataclasses.dataclass(frozen=True)
+class Comparison:
+    """Servers started differently (the sides), holding the same data loaded the same way, measured
+    on the same workloads interleaved in one run (see `compare`). `sides(main)` gives {side:
+    ServerConfig} from the main server's config; the first side is the baseline the others are
+    divided by, and a side whose config is the main server's runs on the main server."""
+    key: str                      # the result's key in the report's JSON, and its work folder
+    title: str
+    about: str                    # the report's sentence on what differs between the sides
+    sides: typing.Callable
+    workloads: list               # [(workload name, label)]
+    aim: float                    # each side's rate should be ≥ aim × the baseline's
+    counts: dict = dataclasses.field(default_factory=dict)  # {label: SQL count}: its growth per request, per run
+    settled: str | None = None    # SQL true once a run's work is done: waited for (2 s held) after each run, in its CPU time
+    details: typing.Callable | None = None         # {side: server} -> dict, measured after loading
+    details_report: typing.Callable | None = None  # that dict -> report lines
+
+
+COMPARISONS = {
+    "encryption": Comparison(
+        key="encryption", title="Encryption at rest: off vs on",
+        about="`encrypted` is started with `--master-key-file` (a key generated for the run). The generated Observations "
+              "hold nothing the encryption policy seals, so they are stored as written and their rows measure the "
+              "encrypted path's overhead; Patients are sealed and their searches go through blind terms.",
+        sides=lambda main: {"plain": main, "encrypted": dataclasses.replace(main, encrypted=True)},
+        workloads=[
+            ("http_ceiling_healthz_c16", "`GET /healthz` (nothing encrypted: shows the noise between the two)"),
+            ("read_by_id_c16", "read Observation by id"),
+            ("rpm_query_c16", "RPM search"),
+            ("search_patient_identifier_c16", "`Patient?identifier=` (blind terms when encrypted)"),
+            ("search_patient_name_prefix_c16", "`Patient?name=` prefix (blind terms when encrypted)"),
+            ("create_observation_c16", "create Observation, 16 connections"),
+        ],
+        aim=0.85, details=encryption_details, details_report=encryption_details_report),
+    "audit": Comparison(
+        key="audit", title="Audit log: off vs immediate vs buffered",
+        about="The sides differ only in `--audit`: `off` records nothing; `immediate` and `buffered` record each write in "
+              "the write's own statement, and each read and search in an AuditEvent that `immediate` commits before "
+              "answering and `buffered` queues and commits about once a second. After each run the harness waits until the server has had no "
+              "statement running and the hash chainer nothing left to chain for 2 s (so buffered records are "
+              "flushed; the wait is `settle_s` in the JSON), and counts that time's CPU in the run's; AuditEvent rows "
+              "are counted in `r_auditevent` before and after.",
+        sides=lambda main: {mode: dataclasses.replace(main, audit=mode) for mode in ("off", "immediate", "buffered")},
+        workloads=[
+            ("http_ceiling_healthz_c16", "`GET /healthz` (not audited: shows the noise between the sides)"),
+            ("read_by_id_c16", "read Observation by id"),
+            ("rpm_query_c16", "RPM search"),
+            ("create_observation_c16", "create Observation, 16 connections"),
+        ],
+        aim=0.90, counts={"AuditEvent rows": "SELECT count(*) FROM r_auditevent"}, settled=AUDIT_SETTLED),
+}
 
 
 def mean_of(runs: list) -> dict:
@@ -627,19 +743,33 @@ def mean_of(runs: list) -> dict:
               for key in ("rps", "p50_ms", "p95_ms", "p99_ms", "server_cpu_ms_per_request", "load_1m")}
     merged["server_rss_mb"] = max(run["server_rss_mb"] for run in runs)
     merged["errors"] = {kind: sum(run["errors"][kind] for run in runs) for kind in runs[0]["errors"]}
+    if "settle_s" in runs[0]:
+        merged["settle_s"] = round(statistics.mean(run["settle_s"] for run in runs), 1)
+    if "per_request" in runs[0]:
+        merged["per_request"] = {label: round(statistics.mean(run["per_request"][label] for run in runs), 3)
+                                 for label in runs[0]["per_request"]}
     return merged
 
 
-def compare_encryption(servers: dict, workdir: pathlib.Path, data: pathlib.Path, seconds: int, patients: int) -> dict:
-    """The workloads encryption at rest can slow, against the server without a key (`plain`) and
-    the one with a key (`encrypted`), holding the same generated data loaded the same way. Each
-    workload runs four times, A B B A (which server is A alternates between workloads), and each
-    side's figures are the mean of its two runs, so that a steady drift in the machine's load
-    favours neither. Both get the same search queries; creates come last, since they add rows."""
-    folder = workdir / "encryption"
+def interleaved(sides: list, number: int) -> list:
+    """The order of workload `number`'s runs: the sides rotated by `number`, then the same backwards
+    (A B B A; A B C C B A, then B C A A C B, ...). Every side's mean position is the same, so a
+    steady drift in the machine's load favours none, and which side goes first changes."""
+    shift = number % len(sides)
+    order = sides[shift:] + sides[:shift]
+    return order + order[::-1]
+
+
+def compare(comparison: Comparison, servers: dict, workdir: pathlib.Path, data: pathlib.Path, seconds: int,
+            patients: int) -> dict:
+    """`comparison`'s workloads against each of its sides ({side: Server}, baseline first), each
+    workload run twice per side in `interleaved` order; a side's figures are the mean of its two
+    runs. All sides get the same search queries; creates come last, since they add rows."""
+    folder = workdir / comparison.key
     folder.mkdir(exist_ok=True)
+    sides, baseline = list(servers), list(servers)[0]
     (folder / "healthz.txt").write_text("/healthz\n")
-    first = write_search_paths(folder, search_shapes(servers["plain"], patients)[0])
+    first = write_search_paths(folder, search_shapes(servers[baseline], patients)[0])
     checks = {}
     for side, server in servers.items():
         write_read_paths(server, folder / f"read-paths-{side}.txt")
@@ -651,20 +781,34 @@ def compare_encryption(servers: dict, workdir: pathlib.Path, data: pathlib.Path,
     log(f"entries for the first query of each shape: {checks}")
 
     def workload(name: str, side: str) -> dict:
+        server = servers[side]
+        before = {label: int(server.sql(sql)) for label, sql in comparison.counts.items()}
+        cpu = server.cpu_seconds()
         if name == "create_observation_c16":
-            return wrk(servers[side], "post.lua", [data / "observations.ndjson", "/fhir/Observation"], 16, seconds)
-        paths = {"http_ceiling_healthz_c16": "healthz.txt", "read_by_id_c16": f"read-paths-{side}.txt"}.get(name, f"{name}.txt")
-        return wrk(servers[side], "get.lua", [folder / paths], 16, seconds)
+            result = wrk(server, "post.lua", [data / "observations.ndjson", "/fhir/Observation"], 16, seconds)
+        else:
+            paths = {"http_ceiling_healthz_c16": "healthz.txt", "read_by_id_c16": f"read-paths-{side}.txt"}.get(name, f"{name}.txt")
+            result = wrk(server, "get.lua", [folder / paths], 16, seconds)
+        if comparison.settled:
+            result["settle_s"] = wait_until(server, comparison.settled)
+            result["server_cpu_ms_per_request"] = round(1000 * (server.cpu_seconds() - cpu) / max(result["requests"], 1), 3)
+        if comparison.counts:
+            result["per_request"] = {label: round((int(server.sql(sql)) - before[label]) / max(result["requests"], 1), 3)
+                                     for label, sql in comparison.counts.items()}
+        return result
 
     results = {}
-    for number, (name, _) in enumerate(ENCRYPTION_WORKLOADS):
-        first = list(servers) if number % 2 == 0 else list(servers)[::-1]
-        runs = {side: [] for side in servers}
-        for position, side in enumerate(first + first[::-1]):
-            runs[side].append(timed(f"{name} ({side}, run {position + 1} of 4)", lambda: workload(name, side)))
-        merged = {side: mean_of(runs[side]) for side in servers}
-        results[name] = {**merged, "runs": runs, "first": first[0],
-                         "ratio": round(merged["encrypted"]["rps"] / merged["plain"]["rps"], 3)}
+    for number, (name, _) in enumerate(comparison.workloads):
+        order = interleaved(sides, number)
+        runs = {side: [] for side in sides}
+        for position, side in enumerate(order):
+            runs[side].append(timed(f"{name} ({side}, run {position + 1} of {len(order)})", lambda: workload(name, side)))
+        merged = {side: mean_of(runs[side]) for side in sides}
+        base = merged[baseline]
+        results[name] = {"sides": merged, "runs": runs, "order": order,
+                         "ratios": {side: round(merged[side]["rps"] / base["rps"], 3) for side in sides[1:]},
+                         "cpu_ratios": {side: round(merged[side]["server_cpu_ms_per_request"]
+                                                    / max(base["server_cpu_ms_per_request"], 1e-9), 3) for side in sides[1:]}}
     return {"workloads": results, "first_query_entries": checks}
 
 
@@ -687,58 +831,74 @@ RATIOS = [
     ("Observation _lastUpdated range vs /healthz", "search_observation_last_updated_c16", "http_ceiling_healthz_c16", "context"),
 ]
 NOT_YET = [
-    ("notification latency", "needs subscription issue #9"),
-    ("encryption on vs off", "run with `--compare-encryption`"),
+    ("notification latency", "needs subscription issue #9", None),
+    ("encryption on vs off", "run with `--compare-encryption`", "encryption"),
+    ("audit log on vs off", "run with `--compare-audit`", "audit"),
 ]
+AUDIT_MODES = {
+    "immediate": "each read's and search's AuditEvent committed before the response, each write's in the write's own "
+                 "statement (the default since the audit log, issue 8)",
+    "buffered": "reads' and searches' AuditEvents committed within about a second, each write's in the write's own statement",
+    "off": "no AuditEvents written",
+}
 
 
-def encryption_report(comparison: dict) -> list:
-    loads, stored, patients = comparison["load"], comparison["storage"], comparison["patient_storage"]
-    lines = ["", "### Encryption at rest: off vs on", "",
-             "A second server with its own fresh data directory, started with `--master-key-file` (a key generated for "
-             "the run), holds the same Patients, Devices and generated Observations, loaded the same way. Each workload ran "
-             "at 16 connections four times, A B B A (A = `first` below, alternating between workloads); each figure is "
-             "the mean of a side's two runs (for p50/p99 and the load average, the mean of the two runs' values). "
-             "Aim: encrypted ≥ 85% of plain (≤ 15% cost). CPU = CPU time of the server and its PostgreSQL per request, "
-             "which what else runs on the machine disturbs less than the rate.", "",
-             "| workload | plain /s | encrypted /s | encrypted / plain | plain p50 / p99 ms | encrypted p50 / p99 ms | "
-             "CPU ms/request plain, encrypted | first | load 1m plain, encrypted |",
-             "|---|---:|---:|---:|---:|---:|---:|---|---:|"]
-    for name, label in ENCRYPTION_WORKLOADS:
-        result = comparison["workloads"][name]
-        plain, encrypted = result["plain"], result["encrypted"]
-        lines.append(f"| {label} | {plain['rps']:,} | {encrypted['rps']:,} | {result['ratio']:.0%} | "
-                     f"{plain['p50_ms']} / {plain['p99_ms']} | {encrypted['p50_ms']} / {encrypted['p99_ms']} | "
-                     f"{plain['server_cpu_ms_per_request']}, {encrypted['server_cpu_ms_per_request']} | "
-                     f"{result['first']} | {plain['load_1m']}, {encrypted['load_1m']} |")
-    lines.append(f"| loading (not interleaved: plain, then encrypted) | {loads['plain']['per_s']:,} | {loads['encrypted']['per_s']:,} | "
-                 f"{loads['encrypted']['per_s'] / loads['plain']['per_s']:.0%} |  |  |  |  | {loads['plain']['load_1m']}, "
-                 f"{loads['encrypted']['load_1m']} |")
-    rows = [("Observations stored", "observations", stored), ("bytes per Observation (tables)", "bytes_per_observation", stored),
-            ("bytes per Observation body (`pg_column_size`)", "body_bytes_per_observation", stored),
-            ("search index rows per Observation (of which blind)", None, stored),
-            ("search index bytes per Observation", "index_bytes_per_observation", stored),
-            ("bytes per Patient body (`pg_column_size`)", "body_bytes_per_patient", patients),
-            ("search index rows per Patient (of which blind)", None, patients)]
-    lines += ["", "| storage, measured after loading | plain | encrypted |", "|---|---:|---:|"]
-    for label, key, source in rows:
-        if key:
-            values = [f"{source[side][key]:,}" for side in ("plain", "encrypted")]
-        else:
-            kind = "observation" if source is stored else "patient"
-            values = [f"{source[side][f'index_rows_per_{kind}']} ({source[side][f'blind_index_rows_per_{kind}']})"
-                      for side in ("plain", "encrypted")]
-        lines.append(f"| {label} | {values[0]} | {values[1]} |")
+def comparison_report(comparison: Comparison, result: dict) -> list:
+    sides = list(result["servers"])
+    baseline = sides[0]
+    counted = list(comparison.counts)
+    settled = bool(comparison.settled)
+    lines = ["", f"### {comparison.title}", "",
+             "Each side is a server of its own with a fresh data directory (the side started like the main server is the "
+             "main server): " + ", ".join(f"{side} = `{flags}`" for side, flags in result["servers"].items())
+             + ". All hold the same Patients, Devices and generated Observations, loaded the same way, one side after the "
+             f"other. Each workload ran at 16 connections {2 * len(sides)} times, twice per side, in an order that reads the "
+             "same backwards (A B B A; A B C C B A) and rotates between workloads, so a steady drift in the machine's load "
+             "favours no side; each figure is the mean of a side's two runs (for p50/p99 and the load average, the mean of "
+             "the two runs' values). CPU = CPU time of the server and its PostgreSQL per request, which what else runs on "
+             "the machine disturbs less than the rate. " + comparison.about
+             + f" Aim: every side's rate ≥ {comparison.aim:.0%} of `{baseline}`'s (≤ {1 - comparison.aim:.0%} cost).", "",
+             f"| workload | side | rate /s | rate / {baseline} | p50 / p99 ms | CPU ms/request | CPU / {baseline} | "
+             + "".join(f"{label} per request | " for label in counted) + ("wait after run s | " if settled else "")
+             + "errors | load 1m |",
+             "|---|---|---:|---:|---:|---:|---:|" + "---:|" * (len(counted) + settled) + "---:|---:|"]
+    for name, label in comparison.workloads:
+        measured = result["workloads"][name]
+        for side in sides:
+            figures = measured["sides"][side]
+            if side == baseline:
+                ratio = cpu_ratio = "(baseline)"
+            else:
+                ratio = f"{measured['ratios'][side]:.0%}" + (" (below aim)" if measured["ratios"][side] < comparison.aim else "")
+                cpu_ratio = f"{measured['cpu_ratios'][side]:.0%}"
+            counts = "".join(f"{figures['per_request'][label]} | " for label in counted)
+            counts += f"{figures['settle_s']} | " if settled else ""
+            lines.append(f"| {label if side == sides[0] else ''} | {side} | {figures['rps']:,} | {ratio} | "
+                         f"{figures['p50_ms']} / {figures['p99_ms']} | {figures['server_cpu_ms_per_request']} | {cpu_ratio} | "
+                         f"{counts}{sum(figures['errors'].values())} | {figures['load_1m']} |")
+    loads = result["load"]
+    for side in sides:
+        ratio = "(baseline)" if side == baseline else f"{loads[side]['per_s'] / loads[baseline]['per_s']:.0%}"
+        lines.append(f"| {'loading (not interleaved: one side after the other)' if side == baseline else ''} | {side} | "
+                     f"{loads[side]['per_s']:,} | {ratio} |  |  |  | " + " | " * (len(counted) + settled) + f" | {loads[side]['load_1m']} |")
+    lines += ["", "Run order: " + "; ".join(f"{name}: {' '.join(result['workloads'][name]['order'])}"
+                                           for name, _ in comparison.workloads) + "."]
     lines += ["", "The first query of each search shape found "
-              + ", ".join(f"{name}: {counts['plain']} / {counts['encrypted']}" for name, counts in comparison["first_query_entries"].items())
-              + " entries (plain / encrypted)."]
+              + ", ".join(f"{name}: {' / '.join(str(counts[side]) for side in sides)}"
+                          for name, counts in result["first_query_entries"].items())
+              + f" entries ({' / '.join(sides)})."]
+    if comparison.details_report:
+        lines += comparison.details_report(result)
     return lines
 
 
 def report(results: dict, out: pathlib.Path) -> None:
     lines = [f"# Vesta benchmark — {results['started']} ({results['profile']} profile)", "",
              "Server, PostgreSQL and load generator share this machine; ratios to the baselines measured in this",
-             "same run are the figures that count, absolute numbers are context.", "", "## Machine", ""]
+             "same run are the figures that count, absolute numbers are context.", "",
+             f"Server: `vesta serve {results['server']['flags']}`: {AUDIT_MODES[results['server']['audit']]}. Reports from "
+             "before the audit log (up to 2026-11-22-2114) ran servers that wrote no AuditEvents, so their read, search and "
+             "write figures are not comparable with these unless the server is `--audit off`.", "", "## Machine", ""]
     lines += [f"- {key}: {value}" for key, value in results["machine"].items()]
     for size in results["sizes"]:
         measured = size["workloads"]
@@ -786,10 +946,10 @@ def report(results: dict, out: pathlib.Path) -> None:
                       "no conditions, no Prefer header) at 16 connections; its rate is Observations created per second "
                       f"({bundle['requests_per_s']:,} Bundles/s), its latencies are per Bundle. Its baseline `raw_insert_multirow100_c16` "
                       "is pgbench inserting 100 rows per statement into a copy of `r_observation` (rows/s, latencies per statement)."]
-        if "encryption" in size:
-            lines += encryption_report(size["encryption"])
-    not_yet = [(what, why) for what, why in NOT_YET if not (what == "encryption on vs off"
-                                                              and any("encryption" in size for size in results["sizes"]))]
+        for key, comparison in COMPARISONS.items():
+            if key in size:
+                lines += comparison_report(comparison, size[key])
+    not_yet = [(what, why) for what, why, key in NOT_YET if not any(key in size for size in results["sizes"])]
     lines += ["", "## Not measured yet", ""] + [f"- {what}: {why}" for what, why in not_yet]
     out.with_suffix(".md").write_text("\n".join(lines) + "\n")
     out.with_suffix(".json").write_text(json.dumps(results, indent=2) + "\n")
@@ -805,9 +965,15 @@ def main() -> None:
                              "or transaction Bundles of 100 at 16 connections")
     parser.add_argument("--sizes", type=lambda text: [int(n) for n in text.split(",")],
                         help="Observation counts to load and measure at, e.g. 1000000 (overrides the profile's)")
+    parser.add_argument("--audit", choices=AUDIT_MODES, default="immediate",
+                        help="the main server's audit mode (`vesta serve --audit`; default immediate, the server's default)")
     parser.add_argument("--compare-encryption", action="store_true",
                         help="also run a second server with encryption at rest on (fresh data directory, generated key), "
                              "load it the same way, and measure create, read and searches against both before the other workloads")
+    parser.add_argument("--compare-audit", action="store_true",
+                        help="also run servers with --audit off and buffered beside immediate (each with a fresh data directory), "
+                             "load them the same way, and measure /healthz, read, RPM search and create against all three "
+                             "before the other workloads")
     args = parser.parse_args()
     profile = dict(PROFILES[args.profile])
     if args.sizes:
@@ -828,37 +994,52 @@ def main() -> None:
          # Enough distinct readings that every patient has each of the 6 codes at 4 times.
          str(max(20_000, profile["patients"] * 24)),
          "--out", str(data)])
-    servers = {"plain": Server(workdir)}
+    main_config = ServerConfig(audit=args.audit)
+    comparisons = [COMPARISONS[key] for key, wanted in (("encryption", args.compare_encryption), ("audit", args.compare_audit))
+                   if wanted]
+    # Every server the run needs, once: the main one, and the other sides of the comparisons.
+    configs = [main_config] + [config for comparison in comparisons for config in comparison.sides(main_config).values()]
+    configs = list(dict.fromkeys(configs))
+    key_file = None
+    if any(config.encrypted for config in configs):
+        key_file = workdir / "master.key"
+        key_file.write_text(secrets.token_hex(32) + "\n")
+        key_file.chmod(0o600)
+    servers = {}
     try:
-        if args.compare_encryption:
-            key_file = workdir / "master.key"
-            key_file.write_text(secrets.token_hex(32) + "\n")
-            key_file.chmod(0o600)
-            servers["encrypted"] = Server(workdir / "encrypted", key_file)
-        for side, each in servers.items():
-            log(f"seeding Patients and Devices ({side})")
+        for config in configs:
+            log(f"starting vesta serve {' '.join(config.flags())}")
+            servers[config] = Server(workdir if config == main_config else workdir / config.slug, config, key_file)
+        for config, each in servers.items():
+            log(f"seeding Patients and Devices ({config.slug})")
             seed(each, data)
-        if args.compare_encryption:
-            check_sealed(servers["encrypted"], data)
-        server = servers["plain"]
+            if config.encrypted:
+                check_sealed(each, data)
+        server = servers[main_config]
         results = {"started": started.strftime("%Y-%m-%d %H:%M UTC"), "profile": args.profile,
-                   "seconds_per_workload": seconds, "machine": machine_facts(server), "sizes": []}
+                   "seconds_per_workload": seconds, "machine": machine_facts(server),
+                   "server": {"flags": " ".join(main_config.flags()), "audit": main_config.audit}, "sizes": []}
         out = BENCH / "results" / started.strftime("%Y-%m-%d-%H%M")
         for size in profile["sizes"]:
             loads = {}
-            for side, each in servers.items():
-                log(f"loading up to {size:,} Observations ({side})")
-                loads[side] = load(each, data, size, args.load)
-                loads[side]["load_1m"] = round(os.getloadavg()[0], 2)
-            comparison = None
-            if args.compare_encryption:
-                stored = {side: storage(each) for side, each in servers.items()}
-                comparison = compare_encryption(servers, workdir, data, seconds, profile["patients"])
-                comparison.update(load=loads, storage=stored, patient_storage={side: patient_storage(each) for side, each in servers.items()})
+            for config, each in servers.items():
+                log(f"loading up to {size:,} Observations ({config.slug})")
+                loads[config] = load(each, data, size, args.load)
+                loads[config]["load_1m"] = round(os.getloadavg()[0], 2)
+            for config, each in servers.items():
+                log(f"waiting for the audit chainer ({config.slug}): {wait_until(each, AUDIT_SETTLED)} s")
+            compared = {}
+            for comparison in comparisons:
+                sides = comparison.sides(main_config)
+                by_side = {side: servers[config] for side, config in sides.items()}
+                details = comparison.details(by_side) if comparison.details else {}
+                compared[comparison.key] = {
+                    "servers": {side: " ".join(config.flags()) for side, config in sides.items()},
+                    "load": {side: loads[config] for side, config in sides.items()},
+                    **compare(comparison, by_side, workdir, data, seconds, profile["patients"]), **details}
             workloads, explain_files = measure(server, workdir, data, seconds, profile["patients"], out)
-            results["sizes"].append({"observations": size, "load": loads["plain"], "workloads": workloads,
-                                     "explain": explain_files, "storage": storage(server)}
-                                    | ({"encryption": comparison} if comparison else {}))
+            results["sizes"].append({"observations": size, "load": loads[main_config], "workloads": workloads,
+                                     "explain": explain_files, "storage": storage(server)} | compared)
         report(results, out)
         log(f"report: {out.with_suffix('.md')}")
     finally:
