@@ -32,6 +32,11 @@ public struct SearchQueryParser: Sendable {
         self.resourceTypes = resourceTypes
     }
 
+    /// Whether `type` is a resource type this server searches.
+    public func isSearchable(_ type: String) -> Bool {
+        resourceTypes.contains(type)
+    }
+
     /// Parses a search on `resourceType`.
     /// - Parameters:
     ///   - parameters: the decoded query (or form) pairs, in order. A repeated parameter is a

@@ -13,14 +13,14 @@ public struct ResourceStore: Sendable {
     /// Where statements run: the pool, or the connection of an open transaction.
     var database: SQLExecutor
     let knownTypes: Set<String>
-    let indexer: SearchIndexer
+    public let indexer: SearchIndexer
     /// Seals what is stored; `PlaintextSealer` when encryption is off.
     public let sealer: any ResourceSealer
     /// Encryption at rest; nil when off.
     let encryption: AtRestEncryption?
     /// Whether writes made for an audited request (`AuditRequest.current`) carry their
     /// AuditEvent in the same statement.
-    let auditing: Bool
+    public let auditing: Bool
     let logger: Logger
 
     /// - Parameters:
