@@ -16,6 +16,9 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
         .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-websocket.git", from: "2.8.1"),
     ],
     targets: [
         // FHIR JSON values, exact-decimal reader/writer, JSON Patch, OperationOutcome.
@@ -71,12 +74,30 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // Subscriptions: admission, matching the change log against criteria, delivery with retries.
+        .target(
+            name: "Notifications",
+            dependencies: [
+                "FHIRCore", "FHIRSearch", "FHIRStore", "Audit",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ]
+        ),
         // HTTP: Hummingbird routes, content negotiation, errors as OperationOutcome.
         .target(
             name: "VestaServer",
             dependencies: [
                 "FHIRCore", "FHIRDefinitions", "FHIRSearch", "FHIRStore", "DeviceMapping", "FHIRMapping", "DeviceIngest", "Audit",
+                "Notifications",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
@@ -87,7 +108,7 @@ let package = Package(
             name: "vesta",
             dependencies: [
                 "VestaServer", "FHIRStore", "FHIRDefinitions", "FHIRSearch", "EmbeddedPostgres", "FHIRMapping", "DeviceIngest",
-                "DeviceMapping", "Encryption", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "DeviceMapping", "Encryption", "Notifications", .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -102,11 +123,14 @@ let package = Package(
         .testTarget(name: "FHIRMappingTests", dependencies: ["FHIRMapping", "DeviceMapping", "FHIRCore"]),
         .testTarget(name: "FHIRStoreTests", dependencies: ["FHIRStore", "FHIRCore"]),
         .testTarget(name: "EncryptionTests", dependencies: ["Encryption", "FHIRCore"]),
+        .testTarget(name: "NotificationsTests", dependencies: ["Notifications"]),
         .testTarget(
             name: "VestaIntegrationTests",
             dependencies: [
                 "VestaServer", "FHIRStore", "FHIRDefinitions", "FHIRSearch", "FHIRCore", "EmbeddedPostgres", "DeviceIngest", "DeviceMapping",
-                "FHIRMapping", "Encryption", .product(name: "HummingbirdTesting", package: "hummingbird"),
+                "FHIRMapping", "Encryption", "Notifications", .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
+                .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],

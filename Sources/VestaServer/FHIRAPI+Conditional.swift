@@ -57,7 +57,7 @@ extension FHIRAPI {
     /// `If-None-Exist: identifier=s|v`: the search part of the header (a leading `Type?` is allowed).
     static func ifNoneExistParameters(_ header: String) -> [(name: String, value: String)] {
         let query = header.firstIndex(of: "?").map { String(header[header.index(after: $0)...]) } ?? header
-        return RequestParsing.decodeForm(query)
+        return QueryString.pairs(query)
     }
 
     /// 412 for a condition matching several resources.
@@ -69,9 +69,9 @@ extension FHIRAPI {
     /// under the condition's advisory lock, like a conditional create.
     func conditionalUpdate(_ request: Request, type: String) async throws -> Response {
         let condition = RequestParsing.queryPairs(request)
-        let resource = try await RequestParsing.jsonObject(request, limit: configuration.maxBodySize)
-        try checkResourceType(resource, expected: type)
-        try Self.rejectInvalid(resource, validator: validator)
+        let body = try await RequestParsing.jsonObject(request, limit: configuration.maxBodySize)
+        try checkResourceType(body, expected: type)
+        let resource = try admission.admit(body)
         let ifMatch = try RequestParsing.ifMatchVersion(request)
         let result = try await store.transaction { transaction in
             try await transaction.lockCondition(BundleProcessor.conditionKey(type: type, condition))

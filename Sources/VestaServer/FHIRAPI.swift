@@ -12,6 +12,8 @@ struct FHIRAPI: Sendable {
     let definitions: FHIRDefinitions
     let searchParser: SearchQueryParser
     let validator: StructuralValidator
+    let admission: ResourceAdmission
+    let subscriptionOperations: SubscriptionOperations
     let capabilityStatement: JSONValue
     let configuration: ServerConfiguration
 
@@ -36,6 +38,7 @@ struct FHIRAPI: Sendable {
             let id = try resourceId(context)
             let member = context.parameters.get("operation") ?? ""
             if member == "$everything", owner == "Patient" { return try await everything(request, patientId: id) }
+            if member == "$status", owner == "Subscription" { return try await subscriptionOperations.status(request, id: id) }
             guard definitions.isResourceType(member) else {
                 throw FHIRError(.notFound, .notSupported, "Unknown resource type '\(member)'")
             }
@@ -70,7 +73,9 @@ struct FHIRAPI: Sendable {
         group.post(":type/:id/:operation") { request, context in
             let type = try resourceType(context)
             let id = try resourceId(context)
-            guard context.parameters.get("operation") == "$validate" else {
+            let operation = context.parameters.get("operation")
+            if operation == "$resend", type == "Subscription" { return try await subscriptionOperations.resend(request, id: id) }
+            guard operation == "$validate" else {
                 throw FHIRError(.notFound, .notSupported, "Unknown operation on \(type)/\(id)")
             }
             return try await validate(request, type: type, id: id)
@@ -114,7 +119,7 @@ struct FHIRAPI: Sendable {
         var resource = try await RequestParsing.jsonObject(request, limit: configuration.maxBodySize)
         try checkResourceType(resource, expected: type)
         resource["id"] = nil  // the server assigns the id of a created resource
-        try Self.rejectInvalid(resource, validator: validator)
+        resource = try admission.admit(resource)
         guard let condition = request.headers[.ifNoneExist] else {
             let result = try await store.create(resource, type: type)
             return FHIRResponses.written(result.resource, status: .created, message: "Created \(type)/\(result.resource.id)",
@@ -134,7 +139,7 @@ struct FHIRAPI: Sendable {
     private func update(_ request: Request, _ context: some RequestContext) async throws -> Response {
         let type = try writableType(context)
         let id = try resourceId(context)
-        let resource = try await RequestParsing.jsonObject(request, limit: configuration.maxBodySize)
+        var resource = try await RequestParsing.jsonObject(request, limit: configuration.maxBodySize)
         try checkResourceType(resource, expected: type)
         guard let bodyId = resource["id"]?.stringValue else {
             throw FHIRError.badRequest("The resource must carry id '\(id)' to match the URL", expression: ["\(type).id"])
@@ -142,7 +147,7 @@ struct FHIRAPI: Sendable {
         guard bodyId == id else {
             throw FHIRError.badRequest("The resource id '\(bodyId)' does not match the URL id '\(id)'", expression: ["\(type).id"])
         }
-        try Self.rejectInvalid(resource, validator: validator)
+        resource = try admission.admit(resource)
         let result = try await store.update(resource, type: type, id: id, ifMatch: try RequestParsing.ifMatchVersion(request))
         return FHIRResponses.written(result.resource, status: result.created ? .created : .ok,
                                      message: "\(result.created ? "Created" : "Updated") \(type)/\(id)",
@@ -152,7 +157,7 @@ struct FHIRAPI: Sendable {
     func patch(_ request: Request, type: String, id: String) async throws -> Response {
         let patchDocument = try await RequestParsing.jsonValue(request, limit: configuration.maxBodySize)
         let format = try PatchFormat(contentType: request.headers[.contentType], document: patchDocument)
-        let validator = self.validator
+        let admission = self.admission
         let result = try await store.modify(type: type, id: id, ifMatch: try RequestParsing.ifMatchVersion(request)) { current in
             let patched = try format.apply(patchDocument, to: .object(current))
             guard let object = patched.objectValue else {
@@ -161,8 +166,7 @@ struct FHIRAPI: Sendable {
             guard object["resourceType"] == .string(type), object["id"] == .string(id) else {
                 throw FHIRError(.unprocessableContent, .processing, "The patch must not change resourceType or id")
             }
-            try Self.rejectInvalid(object, validator: validator)
-            return object
+            return try admission.admit(object)
         }
         return FHIRResponses.written(result.resource, status: .ok, message: "Patched \(type)/\(id)",
                                      baseURL: baseURL(request), options: ResponseOptions(request))
@@ -266,12 +270,6 @@ struct FHIRAPI: Sendable {
         guard bodyType == type else {
             throw FHIRError.badRequest("The body is a \(bodyType), but the URL names \(type)", expression: ["resourceType"])
         }
-    }
-
-    /// Throws 422 with every error the validator finds; warnings do not block a write.
-    static func rejectInvalid(_ resource: JSONObject, validator: StructuralValidator) throws {
-        let errors = validator.validate(.object(resource)).filter { $0.severity == .error || $0.severity == .fatal }
-        guard errors.isEmpty else { throw FHIRError.invalidResource(errors) }
     }
 
     private func isNotModified(_ resource: StoredResource, _ request: Request) -> Bool {

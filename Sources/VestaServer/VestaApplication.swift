@@ -4,7 +4,9 @@ import FHIRDefinitions
 import FHIRSearch
 import FHIRStore
 import Hummingbird
+import HummingbirdWebSocket
 import Logging
+import Notifications
 import PostgresNIO
 
 /// Everything the HTTP server needs, assembled once at start-up.
@@ -22,9 +24,11 @@ public struct VestaServerDependencies: Sendable {
     public let keyRefresh: KeyRingRefresh?
     /// Writes the audit records of interactions the store does not record itself.
     public let audit: AuditRecorder
+    /// Subscriptions: admission of Subscription writes, matching, delivery, websocket bindings.
+    public let subscriptions: SubscriptionEngine
 
     public init(client: PostgresClient, store: ResourceStore, migrator: Migrator, definitions: FHIRDefinitions,
-                metrics: RequestMetrics, ingest: IngestPipeline, audit: AuditRecorder,
+                metrics: RequestMetrics, ingest: IngestPipeline, audit: AuditRecorder, subscriptions: SubscriptionEngine,
                 startupMappings: (device: String, fhir: String)? = nil, keyRefresh: KeyRingRefresh? = nil) {
         self.client = client
         self.store = store
@@ -35,6 +39,7 @@ public struct VestaServerDependencies: Sendable {
         self.startupMappings = startupMappings
         self.keyRefresh = keyRefresh
         self.audit = audit
+        self.subscriptions = subscriptions
     }
 }
 
@@ -50,15 +55,20 @@ public enum VestaApplication {
         router.add(middleware: OperationOutcomeMiddleware())
         OperationsRoutes(client: dependencies.client, migrator: dependencies.migrator, metrics: dependencies.metrics, logger: logger)
             .register(on: router)
+        let validator = StructuralValidator(definitions: dependencies.definitions)
         let api = FHIRAPI(
             store: dependencies.store,
             definitions: dependencies.definitions,
-            searchParser: SearchQueryParser(registry: dependencies.store.registry, resourceTypes: Set(dependencies.definitions.resourceTypes)),
-            validator: StructuralValidator(definitions: dependencies.definitions),
+            searchParser: dependencies.subscriptions.parser,
+            validator: validator,
+            admission: ResourceAdmission(validator: validator, subscriptions: dependencies.subscriptions.admission),
+            subscriptionOperations: SubscriptionOperations(engine: dependencies.subscriptions, store: dependencies.store),
             capabilityStatement: CapabilityStatementBuilder.build(
                 definitions: dependencies.definitions, configuration: configuration, startedAt: .now()),
             configuration: configuration)
-        api.register(on: router.group("fhir").add(middleware: ContentNegotiationMiddleware()))
+        let fhir = router.group("fhir").add(middleware: ContentNegotiationMiddleware())
+        api.register(on: fhir)
+        EventFeedRoutes(client: dependencies.client, baseURL: configuration.baseURL, logger: logger).register(on: router)
         MappingDebuggerRoutes(maxBodySize: configuration.maxBodySize).register(on: router)
         IngestRoutes(pipeline: dependencies.ingest, maxBodySize: configuration.maxBodySize).register(on: router)
         MappingRoutes(catalog: dependencies.ingest.mappings, maxBodySize: configuration.maxBodySize).register(on: router)
@@ -72,6 +82,7 @@ public enum VestaApplication {
     ) -> some ApplicationProtocol {
         var app = Application(
             router: router(configuration: configuration, dependencies: dependencies, logger: logger),
+            server: SubscriptionWebSocket.server(engine: dependencies.subscriptions, store: dependencies.store),
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "Vesta"),
             logger: logger)
         app.addServices(dependencies.client)
@@ -80,6 +91,7 @@ public enum VestaApplication {
         if dependencies.audit.mode != .off {
             app.addServices(AuditChainService(chain: AuditChain(client: dependencies.client, logger: logger), logger: logger))
         }
+        app.addServices(dependencies.subscriptions.service())
         app.addServices(IngestWorker(pipeline: dependencies.ingest, flushInterval: configuration.ingestFlushInterval, logger: logger))
         app.beforeServerStarts {
             try await DatabaseProbe.check(dependencies.client, logger: logger)

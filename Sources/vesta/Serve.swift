@@ -4,7 +4,9 @@ import FHIRDefinitions
 import FHIRStore
 import Foundation
 import Hummingbird
+import FHIRSearch
 import Logging
+import Notifications
 import PostgresNIO
 import VestaServer
 
@@ -55,6 +57,16 @@ struct Serve: AsyncParsableCommand {
         }
     }
 
+    @Flag(name: .customLong("allow-private-endpoints"),
+          help: "Let rest-hook Subscriptions use http and private or loopback addresses (VESTA_ALLOW_PRIVATE_ENDPOINTS=1); for tests and closed networks only.")
+    var allowPrivateEndpointsFlag = false
+
+    var allowPrivateEndpoints: Bool { allowPrivateEndpointsFlag || environment("VESTA_ALLOW_PRIVATE_ENDPOINTS") == "1" }
+
+    @Option(name: .customLong("subscription-retry-seconds"),
+            help: "How long a failing Subscription's deliveries are retried before it is set to error (VESTA_SUBSCRIPTION_RETRY_SECONDS; default 86400).")
+    var subscriptionRetrySeconds: Int = environment("VESTA_SUBSCRIPTION_RETRY_SECONDS").flatMap(Int.init) ?? 86_400
+
     var mappingsDirectory: String? { mappingsDirectoryFlag ?? environment("VESTA_MAPPINGS_DIR") }
     var identityMode: IdentityMode {
         get throws {
@@ -93,9 +105,15 @@ struct Serve: AsyncParsableCommand {
                                       encryption: encryption?.atRest, auditing: auditMode != .off, logger: logger)
             let ingest = IngestPipeline(client: client, store: store, definitions: definitions, identityMode: try identityMode,
                                         deviceIdentifierSystem: deviceIdentifierSystem, logger: logger)
+            let metrics = RequestMetrics()
+            let subscriptions = SubscriptionEngine(
+                client: client, store: store, parser: SearchQueryParser(registry: indexer.registry, resourceTypes: Set(definitions.resourceTypes)),
+                allowPrivateEndpoints: allowPrivateEndpoints, retryPeriod: .seconds(max(subscriptionRetrySeconds, 0)),
+                registry: metrics.registry, logger: logger)
             let dependencies = VestaServerDependencies(
-                client: client, store: store, migrator: migrator, definitions: definitions, metrics: RequestMetrics(),
-                ingest: ingest, audit: AuditRecorder(mode: auditMode, store: store), startupMappings: mappings.map { ($0.device, $0.fhir) },
+                client: client, store: store, migrator: migrator, definitions: definitions, metrics: metrics,
+                ingest: ingest, audit: AuditRecorder(mode: auditMode, store: store), subscriptions: subscriptions,
+                startupMappings: mappings.map { ($0.device, $0.fhir) },
                 keyRefresh: encryption.map { KeyRingRefresh(keys: $0.atRest.keys, store: $0.keyStore, client: client, logger: logger) })
             let configuration = ServerConfiguration(
                 host: host, port: port, baseURL: baseURL?.trimmingSuffix("/"), maxBodySize: maxBodySize,

@@ -1,10 +1,11 @@
+import FHIRSearch
 import Testing
 @testable import VestaServer
 
 /// Query strings and form bodies decode as browsers and FHIR clients encode them.
 @Suite struct RequestParsingTests {
     private func pairs(_ text: String) -> [String] {
-        RequestParsing.decodeForm(text).map { "\($0.name)=\($0.value)" }
+        QueryString.pairs(text).map { "\($0.name)=\($0.value)" }
     }
 
     @Test func decodesPlusPercentAndEmptyParts() {

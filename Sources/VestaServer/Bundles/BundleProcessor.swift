@@ -59,8 +59,7 @@ struct BundleProcessor: Sendable {
             guard entry.id == nil, entry.query == nil else { throw FHIRError.badRequest("POST takes request.url [type], not '\(entry.url)'") }
             var resource = try resource(of: entry)
             resource["id"] = nil
-            try FHIRAPI.rejectInvalid(resource, validator: api.validator)
-            entry.resource = resource
+            entry.resource = try api.admission.admit(resource)
         case .put:
             try requireIdOrCondition(entry)
             let resource = try resource(of: entry)
@@ -72,7 +71,7 @@ struct BundleProcessor: Sendable {
                     throw FHIRError.badRequest("The resource id '\(bodyId)' does not match the URL id '\(id)'", expression: ["\(entry.type).id"])
                 }
             }
-            try FHIRAPI.rejectInvalid(resource, validator: api.validator)
+            entry.resource = try api.admission.admit(resource)
         case .patch:
             try requireIdOrCondition(entry)
             _ = try patch(of: entry)
@@ -170,7 +169,7 @@ struct BundleProcessor: Sendable {
     func resolveConditionalReference(_ reference: String, in store: ResourceStore) async throws -> String {
         guard let mark = reference.firstIndex(of: "?") else { return reference }
         let type = String(reference[..<mark])
-        let parameters = RequestParsing.decodeForm(String(reference[reference.index(after: mark)...]))
+        let parameters = QueryString.pairs(String(reference[reference.index(after: mark)...]))
         let matches = try await api.conditionMatches(type: type, parameters: parameters, interaction: "reference", in: store)
         guard matches.count <= 1 else {
             throw FHIRError(.preconditionFailed, .multipleMatches, "The conditional reference '\(reference)' matches more than one \(type)")
@@ -221,7 +220,7 @@ struct BundleProcessor: Sendable {
 
     private func patch(_ entry: BundleEntryRequest, id: String, in store: ResourceStore) async throws -> BundleEntryResult {
         let (format, document) = try patch(of: entry)
-        let validator = api.validator
+        let admission = api.admission
         let type = entry.type
         let result = try await store.modify(type: type, id: id, ifMatch: entry.ifMatch) { current in
             guard let object = try format.apply(document, to: .object(current)).objectValue else {
@@ -230,8 +229,7 @@ struct BundleProcessor: Sendable {
             guard object["resourceType"] == .string(type), object["id"] == .string(id) else {
                 throw FHIRError(.unprocessableContent, .processing, "The patch must not change resourceType or id")
             }
-            try FHIRAPI.rejectInvalid(object, validator: validator)
-            return object
+            return try admission.admit(object)
         }
         return BundleEntryResult(status: .ok, resource: result.resource, isWrite: true, message: "Patched \(type)/\(id)")
     }

@@ -1,5 +1,6 @@
 import FHIRCore
 import FHIRDefinitions
+import FHIRSearch
 import Foundation
 
 /// Reads a posted Bundle: its kind and each entry's request. A malformed entry is an error
@@ -92,7 +93,7 @@ struct BundleRequestParser {
         if text.hasPrefix(baseURL + "/") { text = text.dropFirst(baseURL.count + 1) }
         let questionMark = text.firstIndex(of: "?")
         let path = questionMark.map { text[..<$0] } ?? text
-        let query = questionMark.map { RequestParsing.decodeForm(String(text[text.index(after: $0)...])) }
+        let query = questionMark.map { QueryString.pairs(String(text[text.index(after: $0)...])) }
         var segments = path.split(separator: "/").map(String.init)
         if path.contains("://"), let start = segments.firstIndex(where: definitions.isResourceType) {
             segments = Array(segments[start...])

@@ -3,10 +3,12 @@ import DeviceMapping
 import Encryption
 import FHIRCore
 import FHIRMapping
+import FHIRSearch
 import FHIRStore
 import Foundation
 import Hummingbird
 import HummingbirdTesting
+import Notifications
 import PostgresNIO
 import Testing
 import VestaServer
@@ -51,8 +53,11 @@ struct FHIRTestClient: Sendable {
     ///   - identityMode: how ingestion resolves Device and Patient.
     ///   - encrypted: encryption at rest on, with a fresh key-encryption key (implies `isolated`).
     ///   - audit: the audit log (implies `isolated` unless `.off`).
+    ///   - allowPrivateEndpoints: rest-hooks may reach the tests' local receivers over http.
+    ///   - subscriptionRetry: how long failing deliveries are retried before a Subscription is set to error.
     static func make(maxBodySize: Int = 16 << 20, isolated: Bool = false, readyMappings: Bool = true,
-                     identityMode: IdentityMode = .lookup, encrypted: Bool = false, audit: AuditMode = .off) async throws -> FHIRTestClient {
+                     identityMode: IdentityMode = .lookup, encrypted: Bool = false, audit: AuditMode = .off,
+                     allowPrivateEndpoints: Bool = true, subscriptionRetry: Duration = .seconds(86_400)) async throws -> FHIRTestClient {
         let separate = isolated || encrypted || audit != .off
         let environment = separate ? try await TestDatabase.shared.isolated() : try await TestDatabase.shared.start()
         let keys = encrypted ? try await TestEncryption.make(environment, keyEncryptionKey: try SymmetricKey.random()) : nil
@@ -62,10 +67,14 @@ struct FHIRTestClient: Sendable {
         let ingest = IngestPipeline(client: environment.client, store: store, definitions: environment.definitions,
                                     identityMode: identityMode, logger: environment.logger)
         if readyMappings { try await ReadyMappings.store(in: ingest.mappings) }
+        let subscriptions = SubscriptionEngine(
+            client: environment.client, store: store,
+            parser: SearchQueryParser(registry: environment.indexer.registry, resourceTypes: Set(environment.definitions.resourceTypes)),
+            allowPrivateEndpoints: allowPrivateEndpoints, retryPeriod: subscriptionRetry, registry: Self.metrics.registry, logger: environment.logger)
         return FHIRTestClient(environment: environment,
                               configuration: ServerConfiguration(baseURL: "http://vesta.test/fhir", maxBodySize: maxBodySize),
                               encryption: encryption, keyStore: keys?.keyStore, auditMode: audit,
-                              audit: AuditRecorder(mode: audit, store: store), ingest: ingest)
+                              audit: AuditRecorder(mode: audit, store: store), ingest: ingest, subscriptions: subscriptions)
     }
 
     var store: ResourceStore {
@@ -73,14 +82,30 @@ struct FHIRTestClient: Sendable {
                       indexer: environment.indexer, encryption: encryption, auditing: auditMode != .off, logger: environment.logger)
     }
 
+    /// The same database and settings with a new subscription matcher and dispatcher: what a
+    /// restarted server (or another replica) brings up.
+    func restarted() -> FHIRTestClient {
+        let fresh = SubscriptionEngine(
+            client: environment.client, store: store, parser: subscriptions.parser, allowPrivateEndpoints: true,
+            retryPeriod: .seconds(86_400), registry: Self.metrics.registry, logger: environment.logger)
+        return FHIRTestClient(environment: environment, configuration: configuration, encryption: encryption, keyStore: keyStore,
+                              auditMode: auditMode, audit: audit, ingest: ingest, subscriptions: fresh)
+    }
+
     /// Ingestion with the ready mappings of `mappings/vesta-bench-vitals`.
     let ingest: IngestPipeline
+    /// Subscription matching and delivery; tests run its steps (or its service) themselves.
+    let subscriptions: SubscriptionEngine
+
+    /// What the server is assembled from, as `vesta serve` assembles it.
+    var dependencies: VestaServerDependencies {
+        VestaServerDependencies(
+            client: environment.client, store: store, migrator: environment.migrator,
+            definitions: environment.definitions, metrics: Self.metrics, ingest: ingest, audit: audit, subscriptions: subscriptions)
+    }
 
     func send(_ method: HTTPRequest.Method, _ uri: String, body: String? = nil, bytes: [UInt8]? = nil,
               headers: HTTPFields = [:]) async throws -> FHIRTestResponse {
-        let dependencies = VestaServerDependencies(
-            client: environment.client, store: store, migrator: environment.migrator,
-            definitions: environment.definitions, metrics: Self.metrics, ingest: ingest, audit: audit)
         let router = VestaApplication.router(configuration: configuration, dependencies: dependencies, logger: environment.logger)
         var fields = headers
         if body != nil || bytes != nil, fields[.contentType] == nil { fields[.contentType] = "application/fhir+json" }

@@ -1,0 +1,174 @@
+import Audit
+import FHIRCore
+import FHIRSearch
+import FHIRStore
+import Foundation
+import Logging
+import PostgresNIO
+
+/// Delivers subscription events, in order per subscription, at least once. A dispatcher
+/// leases the subscriptions with events due, sends each one's events one after another, and
+/// records each acknowledged event before sending the next, so a crash repeats at most the
+/// event in flight (subscribers de-duplicate on `X-Vesta-Event-Id`). A failure is retried
+/// with exponential backoff and jitter; once a subscription has been failing for
+/// `retryPeriod`, it is set to `error` with the reason in `Subscription.error`.
+public struct SubscriptionDispatcher: Sendable {
+    let ledger: DeliveryLedger
+    let store: ResourceStore
+    let parser: SearchQueryParser
+    let restHook: RestHook
+    let endpoints: EndpointGuard
+    let sockets: WebSocketBindings
+    let retryPeriod: Duration
+    let metrics: SubscriptionMetrics
+    let logger: Logger
+
+    /// Events sent per lease before the subscription is given back (so one busy subscription
+    /// cannot hold a dispatcher forever).
+    static let eventsPerLease = 100
+
+    public init(client: PostgresClient, store: ResourceStore, parser: SearchQueryParser, restHook: RestHook,
+                endpoints: EndpointGuard, sockets: WebSocketBindings, retryPeriod: Duration,
+                metrics: SubscriptionMetrics, logger: Logger) {
+        ledger = DeliveryLedger(client: client, logger: logger)
+        self.store = store
+        self.parser = parser
+        self.restHook = restHook
+        self.endpoints = endpoints
+        self.sockets = sockets
+        self.retryPeriod = retryPeriod
+        self.metrics = metrics
+        self.logger = logger
+    }
+
+    /// Delivers what is due for up to `concurrency` subscriptions at once; returns how many
+    /// subscriptions it leased (0 when nothing was due).
+    @discardableResult
+    public func deliverDue(concurrency: Int = 8) async throws -> Int {
+        let claims = try await ledger.claim(limit: concurrency)
+        await withTaskGroup(of: Void.self) { group in
+            for claim in claims {
+                group.addTask { await deliver(claim) }
+            }
+        }
+        return claims.count
+    }
+
+    /// The delivery state of a subscription, for `$status`.
+    public func status(of subscriptionId: String) async throws -> DeliveryStatus? {
+        try await ledger.status(of: subscriptionId)
+    }
+
+    /// Sends the subscription's events again from `number` on (`$resend`).
+    public func resend(_ subscriptionId: String, from number: Int64) async throws {
+        try await ledger.rewind(subscriptionId, to: number)
+    }
+
+    private func deliver(_ claim: DeliveryClaim) async {
+        do {
+            try await deliverEvents(claim)
+        } catch {
+            logger.warning("subscription delivery failed", metadata: ["subscription": "\(claim.subscriptionId)", "error": "\(error)"])
+            try? await ledger.failed(claim.subscriptionId, error: "\(error)", retryAfter: Self.backoff(attempts: claim.attempts + 1))
+        }
+    }
+
+    private func deliverEvents(_ claim: DeliveryClaim) async throws {
+        guard let definition = try await SubscriptionDefinition.active(claim.subscriptionId, in: store, parser: parser) else {
+            try await ledger.skipBacklog(claim.subscriptionId)
+            return
+        }
+        let events = try await SubscriptionEvents.events(
+            of: claim.subscriptionId, from: claim.delivered + 1, limit: Self.eventsPerLease, client: ledger.client, logger: logger)
+        for (index, event) in events.enumerated() {
+            let resource = try await resource(of: event, for: definition)
+            let sent: Result<Int, RestHookFailure>
+            do {
+                sent = .success(try await send(event, resource: resource, definition: definition))
+            } catch {
+                sent = .failure(error)
+            }
+            switch sent {
+            case .success(let status):
+                try await audit(event, resource: resource, definition: definition, status: status)
+            case .failure(let failure):
+                try await audit(event, resource: resource, definition: definition, status: failure.status)
+                // Only the lease's first event carries earlier failures.
+                let attempts = index == 0 ? claim.attempts + 1 : 1
+                let failingSince = index == 0 ? claim.failingSince ?? Date() : Date()
+                try await recordFailure(definition, error: failure, attempts: attempts, failingSince: failingSince)
+                return
+            }
+            try await ledger.delivered(claim.subscriptionId, through: event.number)
+            metrics.delivered(latency: Date().timeIntervalSince(event.committedAt))
+        }
+        try await ledger.release(claim.subscriptionId)
+    }
+
+    /// The version an event is about, when the notification carries it or the audit record
+    /// names its patients.
+    private func resource(of event: SubscriptionEvent, for definition: SubscriptionDefinition) async throws -> StoredResource? {
+        let carriesPayload = if case .restHook(_, _, let payload?) = definition.channel { !payload.isEmpty } else { false }
+        guard carriesPayload || store.auditing else { return nil }
+        return try await store.read(type: event.resourceType, id: event.id, version: event.version)
+    }
+
+    /// Sends one event; returns the status the subscriber answered (200 for websocket pings).
+    private func send(
+        _ event: SubscriptionEvent, resource: StoredResource?, definition: SubscriptionDefinition
+    ) async throws(RestHookFailure) -> Int {
+        switch definition.channel {
+        case .websocket:
+            await sockets.ping(definition.id)
+            return 200
+        case .restHook(let endpoint, let headers, let payload):
+            if let refusal = await endpoints.deliveryRefusal(of: endpoint) { throw .refused(refusal) }
+            let body = payload.map { (contentType: $0, body: resource?.json ?? "") }
+            return try await restHook.post(to: endpoint, headers: headers, eventId: event.eventId, payload: body)
+        }
+    }
+
+    /// The audit record of one delivery attempt (a disclosure of the version to the
+    /// subscriber): an `E` operation `subscription-notification`, the Subscription as agent,
+    /// the endpoint's host as its network address, the version and its patients as entities.
+    private func audit(_ event: SubscriptionEvent, resource: StoredResource?, definition: SubscriptionDefinition, status: Int) async throws {
+        guard store.auditing else { return }
+        let destination: String? = if case .restHook(let endpoint, _, _) = definition.channel { endpoint.host } else { nil }
+        let record = AuditEventBuilder.event(
+            id: FHIRId.generate(), interaction: .operation("subscription-notification"), status: status,
+            agent: AuditAgent(userID: "Subscription/\(definition.id)", address: destination),
+            entities: AuditEntities(resources: ["\(event.resourceType)/\(event.id)/_history/\(event.version)"],
+                                    patients: resource.map(store.patientReferences(of:)) ?? []),
+            recorded: .now())
+        try await store.appendAudit(record)
+    }
+
+    private func recordFailure(_ definition: SubscriptionDefinition, error: any Error, attempts: Int, failingSince: Date) async throws {
+        metrics.failed()
+        let reason = "\(error)"
+        guard Date().timeIntervalSince(failingSince) >= retryPeriod.seconds else {
+            logger.info("subscription delivery failed; will retry", metadata: [
+                "subscription": "\(definition.id)", "attempts": "\(attempts)", "error": "\(reason)",
+            ])
+            try await ledger.failed(definition.id, error: reason, retryAfter: Self.backoff(attempts: attempts))
+            return
+        }
+        logger.warning("subscription set to error: deliveries kept failing", metadata: [
+            "subscription": "\(definition.id)", "since": "\(failingSince)", "error": "\(reason)",
+        ])
+        _ = try await store.modify(type: "Subscription", id: definition.id) { current in
+            var updated = current
+            updated["status"] = .string(SubscriptionDefinition.Status.error.rawValue)
+            updated["error"] = .string("Deliveries failed since \(FHIRInstant(date: failingSince).fhirString): \(reason)")
+            return updated
+        }
+        try await ledger.failed(definition.id, error: reason, retryAfter: .zero)
+        try await ledger.skipBacklog(definition.id)
+    }
+
+    /// 1 s, 2 s, 4 s … up to 5 minutes, each ±25% so subscribers failing together do not retry together.
+    static func backoff(attempts: Int) -> Duration {
+        let base = min(pow(2, Double(max(attempts, 1) - 1)), 300)
+        return .milliseconds(Int(base * Double.random(in: 0.75...1.25) * 1000))
+    }
+}

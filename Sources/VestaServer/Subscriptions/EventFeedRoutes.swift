@@ -1,0 +1,82 @@
+import FHIRCore
+import FHIRStore
+import Foundation
+import Hummingbird
+import Logging
+import PostgresNIO
+
+/// `GET /events?after=<cursor>&_count=N&wait=S`: every committed create, update and delete as a
+/// CloudEvents 1.0 event, in the change log's reading order, with the cursor to continue
+/// from. Nothing but ids, versions and times (no PHI). Replay starts from any cursor handed
+/// out before (`after` absent: from the first change). With `wait`, an empty answer waits up
+/// to that many seconds (at most 30) for the next change: long polling.
+struct EventFeedRoutes: Sendable {
+    let client: PostgresClient
+    /// CloudEvents `source`: the FHIR base URL when configured.
+    let baseURL: String?
+    let logger: Logger
+
+    static let defaultCount = 100
+    static let maximumWait = 30.0
+    static let pollInterval = Duration.milliseconds(100)
+
+    func register<Context: RequestContext>(on router: Router<Context>) {
+        router.get("events") { request, _ in try await events(request) }
+    }
+
+    private func events(_ request: Request) async throws -> Response {
+        let query = request.uri.queryParameters
+        var position = ChangePosition.start
+        if let after = query.get("after") {
+            guard let cursor = ChangePosition(cursor: after) else {
+                throw FHIRError.badRequest("after must be a cursor this feed returned", expression: ["after"])
+            }
+            position = cursor
+        }
+        let count = try RequestParsing.count(request, default: Self.defaultCount, maximum: 1000)
+        var wait = 0.0
+        if let text = query.get("wait") {
+            guard let seconds = Double(text), seconds >= 0 else {
+                throw FHIRError.badRequest("wait must be a number of seconds", expression: ["wait"])
+            }
+            wait = min(seconds, Self.maximumWait)
+        }
+        let deadline = ContinuousClock.now + .milliseconds(Int(wait * 1000))
+        var changes = try await ChangeLog.read(after: position, limit: count, on: client, logger: logger)
+        while changes.isEmpty, ContinuousClock.now < deadline {
+            try await Task.sleep(for: Self.pollInterval)
+            changes = try await ChangeLog.read(after: position, limit: count, on: client, logger: logger)
+        }
+        let next = changes.last?.position ?? position
+        let body: JSONObject = [
+            "events": .array(changes.map(event)),
+            "next": .string(next.description),
+        ]
+        var headers = HTTPFields()
+        headers[.contentType] = "application/json"
+        return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: JSONWriter.bytes(.object(body)))))
+    }
+
+    /// A change as a CloudEvent (structured JSON form).
+    private func event(_ change: Change) -> JSONValue {
+        let kind = switch change.operation {
+        case .create: "created"
+        case .update: "updated"
+        case .delete: "deleted"
+        }
+        return [
+            "specversion": "1.0",
+            "id": .string(change.position.description),
+            "source": .string(baseURL ?? "/fhir"),
+            "type": .string("org.vesta.fhir.resource.\(kind)"),
+            "subject": .string("\(change.resourceType)/\(change.id)"),
+            "time": .string(FHIRInstant(date: change.recordedAt).fhirString),
+            "datacontenttype": "application/json",
+            "data": [
+                "resourceType": .string(change.resourceType),
+                "id": .string(change.id),
+                "versionId": .string(String(change.version)),
+            ],
+        ]
+    }
+}

@@ -1,0 +1,118 @@
+"""Subscriptions through the real binary: a rest-hook receiver on this machine gets every matching
+write in order, including the ones written while it was down and across a server killed with
+SIGKILL mid-delivery; the change feed lists every change."""
+import http.server
+import json
+import threading
+import time
+
+import requests
+
+from conftest import VestaProcess, free_port
+
+HEART_RATE = "http://loinc.org|8867-4"
+
+
+class Receiver:
+    """An HTTP endpoint on a loopback port that records notifications, or answers 503 while `failing`."""
+
+    def __init__(self):
+        self.received = []
+        self.refused = 0
+        self.failing = False
+        self.lock = threading.Lock()
+        receiver = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                with receiver.lock:
+                    if receiver.failing:
+                        receiver.refused += 1
+                        status = 503
+                    else:
+                        receiver.received.append((self.headers.get("X-Vesta-Event-Id"), json.loads(body) if body else None))
+                        status = 200
+                self.send_response(status)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        self.port = free_port()
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def event_ids(self):
+        with self.lock:
+            return [event_id for event_id, _ in self.received]
+
+    def wait_for(self, count, timeout=30):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline and len(self.event_ids()) < count:
+            time.sleep(0.05)
+        return self.event_ids()
+
+    def close(self):
+        self.server.shutdown()
+
+
+def observation(identifier, value):
+    return {"resourceType": "Observation", "id": identifier, "status": "final",
+            "code": {"coding": [{"system": "http://loinc.org", "code": "8867-4"}]},
+            "subject": {"reference": "Patient/e2e-sub"}, "effectiveDateTime": "2026-03-01T08:00:00Z",
+            "valueQuantity": {"value": value, "unit": "/min", "system": "http://unitsofmeasure.org", "code": "/min"}}
+
+
+def test_rest_hook_delivers_in_order_through_an_outage_and_a_killed_server(workspace):
+    receiver = Receiver()
+    data_dir = workspace / "subscriptions"
+    vesta = VestaProcess(data_dir, ("--allow-private-endpoints",))
+    try:
+        subscription = {"resourceType": "Subscription", "id": "e2e-tachy", "status": "requested", "reason": "e2e",
+                        "criteria": f"Observation?code={HEART_RATE}&value-quantity=gt120",
+                        "channel": {"type": "rest-hook", "endpoint": f"http://127.0.0.1:{receiver.port}/hook",
+                                    "payload": "application/fhir+json"}}
+        created = requests.put(f"{vesta.base}/Subscription/e2e-tachy", json=subscription, timeout=30)
+        assert created.status_code == 201, created.text
+        assert created.json()["status"] == "active"
+
+        started = time.monotonic()
+        assert requests.put(f"{vesta.base}/Observation/e1", json=observation("e1", 130), timeout=30).status_code == 201
+        assert requests.put(f"{vesta.base}/Observation/e2", json=observation("e2", 80), timeout=30).status_code == 201
+        assert receiver.wait_for(1) == ["e2e-tachy:1"]
+        assert time.monotonic() - started < 10
+        assert receiver.received[0][1]["id"] == "e1"
+
+        # The endpoint goes down; writes go on; the server is killed mid-retry.
+        with receiver.lock:
+            receiver.failing = True
+        for number in range(3, 7):
+            assert requests.put(f"{vesta.base}/Observation/e{number}", json=observation(f"e{number}", 140), timeout=30).status_code == 201
+        deadline = time.monotonic() + 30
+        while receiver.refused == 0 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert receiver.refused > 0
+        vesta.process.kill()
+        vesta.process.wait(timeout=30)
+        vesta.log.close()
+
+        with receiver.lock:
+            receiver.failing = False
+        vesta = VestaProcess(data_dir, ("--allow-private-endpoints",))
+        ids = receiver.wait_for(5, timeout=90)
+        assert ids == [f"e2e-tachy:{number}" for number in range(1, 6)], ids
+        assert [body["id"] for _, body in receiver.received] == ["e1", "e3", "e4", "e5", "e6"]
+
+        status = requests.get(f"{vesta.base}/Subscription/e2e-tachy/$status", timeout=30).json()
+        values = {p["name"]: next(v for k, v in p.items() if k.startswith("value")) for p in status["parameter"]}
+        assert values["eventsDelivered"] == 5 and values["backlog"] == 0 and values["failedAttempts"] >= 1, values
+
+        feed = requests.get(f"http://127.0.0.1:{vesta.port}/events", params={"_count": 1000}, timeout=30).json()
+        subjects = [event["subject"] for event in feed["events"]]
+        assert subjects == ["Subscription/e2e-tachy"] + [f"Observation/e{n}" for n in range(1, 7)], subjects
+    finally:
+        receiver.close()
+        if vesta.process.poll() is None:
+            assert vesta.terminate() == 0
