@@ -6,7 +6,7 @@ import PostgresNIO
 
 /// The audit log's side of the store (DESIGN §6): a write made for an audited request carries
 /// its AuditEvent in the same statement (so both commit or neither does); other interactions'
-/// records are appended by `appendAudit`. AuditEvents are resources of `r_auditevent`, sealed
+/// records are appended by `appendAudits`. AuditEvents are resources of `r_auditevent`, sealed
 /// and indexed like any other, never superseded, and kept out of the change log.
 extension ResourceStore {
     /// The request a write is audited for: auditing on and a request bound to the task.
@@ -71,12 +71,20 @@ extension ResourceStore {
             """] + audit.index.insertStatements(keyFrom: "audit_key", binds: &binds, prefix: "ax")
     }
 
-    /// Appends the AuditEvent of an interaction that wrote nothing (a read, a search, a failed
-    /// write); when this returns, the record is committed.
-    public func appendAudit(_ event: JSONObject) async throws {
-        let id = event["id"]?.stringValue ?? FHIRId.generate()
-        let recorded = event["recorded"]?.stringValue.flatMap { FHIRDateRange(parsing: $0)?.start } ?? FHIRInstant.now()
-        let audit = try storedBody(event, type: "AuditEvent", id: id, version: 1, lastUpdated: recorded)
+    /// Appends the AuditEvents of interactions that wrote nothing (reads, searches, failed
+    /// writes, notifications); when this returns, the records are committed. One record is one
+    /// statement; several (a group commit, a buffered flush) are written set-based, in a few
+    /// statements for the lot.
+    public func appendAudits(_ events: [JSONObject]) async throws {
+        let bodies = try events.map { event in
+            let id = event["id"]?.stringValue ?? FHIRId.generate()
+            let recorded = event["recorded"]?.stringValue.flatMap { FHIRDateRange(parsing: $0)?.start } ?? FHIRInstant.now()
+            return try storedBody(event, type: "AuditEvent", id: id, version: 1, lastUpdated: recorded)
+        }
+        guard bodies.count == 1, let audit = bodies.first else {
+            try await insertFirstVersions(bodies, tables: try Tables("AuditEvent", known: knownTypes), type: "AuditEvent", logChange: false)
+            return
+        }
         var binds = PostgresBindings()
         let statements = auditStatements(audit, after: "(SELECT 1) AS one", binds: &binds)
         let sql = "WITH \(statements.joined(separator: ",\n")) SELECT count(*) FROM audit_key"

@@ -39,7 +39,7 @@ extension ResourceStore {
             results[position] = WriteResult(resource: body.stored, created: true)
         }
         for (type, bodies) in byType.sorted(by: { $0.key < $1.key }) {
-            try await insertFirstVersions(bodies, tables: try Tables(type, known: knownTypes), type: type, now: now)
+            try await insertFirstVersions(bodies, tables: try Tables(type, known: knownTypes), type: type)
         }
         if let request = auditedRequest {
             // One record per created resource, in the same transaction.
@@ -47,26 +47,27 @@ extension ResourceStore {
                 try auditBody(for: request, interaction: .create, type: body.stored.type, id: body.stored.id, version: 1,
                               patients: body.patients, now: now)
             }
-            try await insertFirstVersions(audits, tables: try Tables("AuditEvent", known: knownTypes), type: "AuditEvent", now: now, logChange: false)
+            try await insertFirstVersions(audits, tables: try Tables("AuditEvent", known: knownTypes), type: "AuditEvent", logChange: false)
             for _ in audits { request.noteRecordedWrite() }
         }
         return results.compactMap { $0 }
     }
 
     /// `insertFirstVersionChunk` for every `createChunkSize` bodies.
-    private func insertFirstVersions(_ bodies: [Body], tables: Tables, type: String, now: FHIRInstant, logChange: Bool = true) async throws {
+    func insertFirstVersions(_ bodies: [Body], tables: Tables, type: String, logChange: Bool = true) async throws {
         var start = 0
         while start < bodies.count {
             let chunk = Array(bodies[start..<min(start + Self.createChunkSize, bodies.count)])
-            try await insertFirstVersionChunk(chunk, tables: tables, type: type, now: now, logChange: logChange)
+            try await insertFirstVersionChunk(chunk, tables: tables, type: type, logChange: logChange)
             start += Self.createChunkSize
         }
     }
 
     /// Two statements: keys for the resources from `resource_key_seq`, then one that writes
     /// the resource rows, their index rows and (with `logChange`) their change-log rows, every
-    /// row carrying its resource's key so nothing is joined back by id.
-    private func insertFirstVersionChunk(_ bodies: [Body], tables: Tables, type: String, now: FHIRInstant, logChange: Bool) async throws {
+    /// row carrying its resource's key so nothing is joined back by id. Each row's
+    /// `last_updated` is its body's `meta.lastUpdated`.
+    private func insertFirstVersionChunk(_ bodies: [Body], tables: Tables, type: String, logChange: Bool) async throws {
         var keys: [Int64] = []
         let allocated = try await database.query(
             "SELECT nextval('resource_key_seq') FROM generate_series(1, \(Int64(bodies.count)))", logger: logger)
@@ -76,12 +77,12 @@ extension ResourceStore {
         binds.append(bodies.map(\.stored.id))
         binds.append(bodies.map(\.json))
         binds.append(bodies.map { $0.exactText ?? "" })
-        binds.append(now.date)
+        binds.append(bodies.map(\.stored.lastUpdated.date))
         var statements = ["""
             inserted AS (
                 INSERT INTO \(tables.current) (key, id, version, last_updated, body, exact_text)
-                SELECT key, id, 1, $5, body::jsonb, nullif(exact_text, '')
-                  FROM unnest($1::int8[], $2::text[], $3::text[], $4::text[]) AS v(key, id, body, exact_text)
+                SELECT key, id, 1, last_updated, body::jsonb, nullif(exact_text, '')
+                  FROM unnest($1::int8[], $2::text[], $3::text[], $4::text[], $5::timestamptz[]) AS v(key, id, body, exact_text, last_updated)
             )
             """]
         statements += SearchIndexRows.insertStatements(Array(zip(keys, bodies.map(\.index))), binds: &binds)
@@ -91,7 +92,7 @@ extension ResourceStore {
             sql = """
                 WITH \(statements.joined(separator: ",\n"))
                 INSERT INTO change_log (resource_type, id, version, operation, recorded_at)
-                SELECT $\(binds.count), id, 1, 'C', $5 FROM unnest($2::text[]) WITH ORDINALITY AS v(id, ord) ORDER BY ord
+                SELECT $\(binds.count), id, 1, 'C', last_updated FROM unnest($2::text[], $5::timestamptz[]) WITH ORDINALITY AS v(id, last_updated, ord) ORDER BY ord
                 """
         } else {
             sql = "WITH \(statements.joined(separator: ",\n")) SELECT 1"

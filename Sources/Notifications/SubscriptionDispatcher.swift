@@ -140,7 +140,7 @@ public struct SubscriptionDispatcher: Sendable {
             entities: AuditEntities(resources: ["\(event.resourceType)/\(event.id)/_history/\(event.version)"],
                                     patients: resource.map(store.patientReferences(of:)) ?? []),
             recorded: .now())
-        try await store.appendAudit(record)
+        try await store.appendAudits([record])
     }
 
     private func recordFailure(_ definition: SubscriptionDefinition, error: any Error, attempts: Int, failingSince: Date) async throws {

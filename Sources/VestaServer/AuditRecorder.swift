@@ -8,7 +8,8 @@ import Synchronization
 /// How the audit records of reads are written (writes are always recorded in their own
 /// transaction).
 public enum AuditMode: String, Sendable, CaseIterable {
-    /// Each record is committed before its response is sent.
+    /// Each record is committed before its response is sent (records of concurrent requests
+    /// are committed together: a group commit).
     case immediate
     /// Records are queued and committed within about a second, in one transaction.
     case buffered
@@ -22,25 +23,27 @@ struct AuditUnavailable: Error, CustomStringConvertible {
     var description: String { "the audit log cannot be written: \(reason)" }
 }
 
-/// Writes the audit records of requests that wrote nothing themselves: at once, or through a
-/// queue that `AuditFlush` empties every second. When the queue cannot be flushed, requests are
-/// refused until it can (fail closed).
+/// Writes the audit records of requests that wrote nothing themselves: at once (with the
+/// records of concurrent requests), or through a queue that `AuditFlush` empties every second.
+/// When the queue cannot be flushed, requests are refused until it can (fail closed).
 public struct AuditRecorder: Sendable {
     public let mode: AuditMode
     let store: ResourceStore
     let queue: AuditQueue
+    let groupCommit: AuditGroupCommit
 
     public init(mode: AuditMode, store: ResourceStore) {
         self.mode = mode
         self.store = store
         queue = AuditQueue()
+        groupCommit = AuditGroupCommit(store: store)
     }
 
     func record(_ event: JSONObject) async throws {
         switch mode {
         case .immediate:
             do {
-                try await store.appendAudit(event)
+                try await groupCommit.append(event)
             } catch {
                 throw AuditUnavailable(reason: "\(error)")
             }
@@ -51,20 +54,75 @@ public struct AuditRecorder: Sendable {
         }
     }
 
-    /// Commits every queued record, in one transaction; on failure they stay queued and
-    /// requests are refused until a flush succeeds.
+    /// Commits every queued record, set-based in one transaction; on failure they stay queued
+    /// and requests are refused until a flush succeeds.
     public func flush() async throws {
         let events = queue.drain()
         guard !events.isEmpty else { return }
         do {
             try await store.transaction { store in
-                for event in events { try await store.appendAudit(event) }
+                try await store.appendAudits(events)
             }
             queue.markHealthy()
         } catch {
             queue.requeue(events, failure: "\(error)")
             throw error
         }
+    }
+}
+
+/// Group commit of immediate audit records: a request whose record arrives while another
+/// request is writing waits, and the next writer commits every waiting record in one go, so
+/// concurrent reads share statements and commits instead of queueing for one each. Every
+/// write happens in a request's own task; each request returns once its record is committed
+/// (or with the error that kept it from being written).
+final class AuditGroupCommit: Sendable {
+    private enum Turn { case committed, write }
+    private typealias Waiter = (event: JSONObject, turn: CheckedContinuation<Turn, any Error>)
+
+    let store: ResourceStore
+    private let state = Mutex<(waiting: [Waiter], writing: Bool)>(([], false))
+
+    init(store: ResourceStore) {
+        self.store = store
+    }
+
+    func append(_ event: JSONObject) async throws {
+        let turn = try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Turn, any Error>) in
+            let writeNow = state.withLock { state in
+                if state.writing {
+                    state.waiting.append((event, continuation))
+                    return false
+                }
+                state.writing = true
+                return true
+            }
+            if writeNow { continuation.resume(returning: .write) }
+        }
+        guard turn == .write else { return }
+        let batch = state.withLock { state in
+            defer { state.waiting = [] }
+            return state.waiting
+        }
+        var failure: (any Error)?
+        do {
+            try await store.appendAudits([event] + batch.map(\.event))
+        } catch {
+            failure = error
+        }
+        for waiter in batch {
+            if let failure { waiter.turn.resume(throwing: failure) } else { waiter.turn.resume(returning: .committed) }
+        }
+        // Hand the writing over to the first request that arrived meanwhile, if any.
+        let next = state.withLock { state -> Waiter? in
+            guard !state.waiting.isEmpty else {
+                state.writing = false
+                return nil
+            }
+            return state.waiting.removeFirst()
+        }
+        next?.turn.resume(returning: .write)
+        if let failure { throw failure }
     }
 }
 

@@ -202,17 +202,44 @@ import VestaServer
         #expect(Self.query(try #require(records.last)) == "Patient?family=quixworth")
     }
 
+    @Test func concurrentReadsAreCommittedTogetherEachWithItsOwnRecord() async throws {
+        let client = try await FHIRTestClient.make(audit: .immediate)
+        let patients = (0..<24).map { _ in uniqueId("pat") }
+        for patient in patients {
+            _ = try await client.send(.put, "/fhir/Patient/\(patient)", json: ["resourceType": "Patient", "id": .string(patient)])
+        }
+        let events = try await Self.recorded(client) {
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for patient in patients {
+                    group.addTask {
+                        let read = try await client.send(.get, "/fhir/Patient/\(patient)")
+                        #expect(read.status == .ok)
+                    }
+                }
+                try await group.waitForAll()
+            }
+        }
+        #expect(events.count == patients.count)
+        #expect(Set(events.flatMap { Self.entities($0, role: "1") }) == Set(patients.map { "Patient/\($0)" }))
+        #expect(events.allSatisfy { Self.subtype($0) == "read" })
+        // Records written together still get their own keys, times and index rows.
+        let found = try await client.send(.get, "/fhir/AuditEvent?patient=Patient/\(patients[5])&subtype=read")
+        #expect(found.object["entry"]?.arrayValue?.count == 1)
+    }
+
     @Test func bufferedRecordsAreWrittenByTheFlush() async throws {
         let client = try await FHIRTestClient.make(audit: .buffered)
         let patient = uniqueId("pat")
         _ = try await client.send(.put, "/fhir/Patient/\(patient)", json: ["resourceType": "Patient", "id": .string(patient)])
         let events = try await Self.recorded(client) {
-            let response = try await client.send(.get, "/fhir/Patient/\(patient)")
-            #expect(response.status == .ok)
+            let read = try await client.send(.get, "/fhir/Patient/\(patient)")
+            let search = try await client.send(.get, "/fhir/Patient?_id=\(patient)")
+            #expect(read.status == .ok && search.status == .ok)
         }
         #expect(events.isEmpty, "queued, not yet written")
         try await client.audit.flush()
         let flushed = try await Self.events(client)
-        #expect(flushed.map(Self.subtype) == ["update", "read"])
+        #expect(flushed.map(Self.subtype) == ["update", "read", "search-type"])
+        #expect(flushed.dropFirst().allSatisfy { Self.entities($0, role: "1") == ["Patient/\(patient)"] })
     }
 }
