@@ -13,6 +13,8 @@ import requests
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 BINARY = pathlib.Path(os.environ.get("VESTA_BINARY", ROOT / ".build" / "debug" / "vesta"))
+# The PostgreSQL server binaries (scripts/setup.sh installs Debian's postgresql package).
+POSTGRES_BIN = next((str(path) for path in sorted(pathlib.Path("/usr/lib/postgresql").glob("*/bin"), reverse=True)), "")
 
 
 def free_port() -> int:
@@ -55,6 +57,17 @@ class VestaProcess:
         code = self.process.wait(timeout=timeout)
         self.log.close()
         return code
+
+    def power_cut(self) -> None:
+        """SIGKILL the server, and stop its embedded PostgreSQL as a power cut would
+        (`pg_ctl stop -m immediate`: no checkpoint, crash recovery on the next start)."""
+        self.process.send_signal(signal.SIGKILL)
+        self.process.wait(timeout=30)
+        self.log.close()
+        stop = [str(pathlib.Path(POSTGRES_BIN) / "pg_ctl"), "stop", "-D", str(self.data_dir / "postgres"), "-m", "immediate"]
+        if os.geteuid() == 0:
+            stop = ["runuser", "-u", "postgres", "--", *stop]
+        subprocess.run(stop, check=True, capture_output=True, timeout=60)
 
     @property
     def postgres_running(self) -> bool:

@@ -1,18 +1,10 @@
 """Device ingestion through the real server: the background worker turns accepted messages into
 Observations without the client waiting."""
-import os
-import pathlib
-import signal
-import subprocess
 import time
 
 import requests
 
 from conftest import ROOT
-
-# The PostgreSQL server binaries (scripts/setup.sh installs Debian's postgresql package).
-POSTGRES_BIN = next((str(path) for path in sorted(pathlib.Path("/usr/lib/postgresql").glob("*/bin"), reverse=True)), "")
-
 
 def test_worker_turns_accepted_messages_into_observations(start_vesta):
     vesta = start_vesta("ingest-data", "--mappings-dir", str(ROOT / "mappings" / "vesta-bench-vitals"))
@@ -89,13 +81,7 @@ def test_kill_9_mid_ingest_then_restart_equals_an_uninterrupted_run(start_vesta,
     for batch in range(30):
         response = requests.post(f"http://127.0.0.1:{crashed.port}/ingest", data=_messages("crash-monitor", batch), timeout=10)
         assert response.status_code == 202, response.text
-    crashed.process.send_signal(signal.SIGKILL)
-    crashed.process.wait(timeout=30)
-    cluster = crashed.data_dir / "postgres"
-    stop = [str(pathlib.Path(POSTGRES_BIN) / "pg_ctl"), "stop", "-D", str(cluster), "-m", "immediate"]
-    if os.geteuid() == 0:
-        stop = ["runuser", "-u", "postgres", "--", *stop]
-    subprocess.run(stop, check=True, capture_output=True, timeout=60)
+    crashed.power_cut()
 
     restarted = start_vesta("crash-data", *mappings)
     _wait_until_drained(restarted)
