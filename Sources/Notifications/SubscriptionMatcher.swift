@@ -58,7 +58,14 @@ public final class SubscriptionMatcher: Sendable {
     }
 
     private func matchWindow() async throws -> Int {
-        try await client.inTransaction(logger: logger) { connection in
+        // A read-only look first: an idle server polls often, and taking the position's row
+        // lock costs a transaction id and a WAL record each time.
+        let pending = try await client.query("""
+            SELECT EXISTS (SELECT 1 FROM change_log c, subscription_matcher m
+                            WHERE (c.tx, c.seq) > (m.tx, m.seq) AND c.tx < pg_snapshot_xmin(pg_current_snapshot()))
+            """, logger: logger)
+        for try await exists in pending.decode(Bool.self) where !exists { return 0 }
+        return try await client.inTransaction(logger: logger) { connection in
             let rows = try await connection.query(
                 "SELECT tx::text, seq FROM subscription_matcher FOR UPDATE SKIP LOCKED", logger: logger)
             var position: ChangePosition?
