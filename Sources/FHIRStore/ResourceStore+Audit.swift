@@ -34,11 +34,16 @@ extension ResourceStore {
 
     /// The patients whose data `resource` is (its Patient compartment), for audit records of reads.
     public func patientReferences(of resource: StoredResource) -> [String] {
-        if resource.type == "Patient" { return ["Patient/\(resource.id)"] }
-        let codes = patientCompartmentCodes(resource.type)
-        guard !codes.isEmpty, let json = resource.json, let value = try? JSONReader.parse(json) else { return [] }
+        patientReferences(type: resource.type, id: resource.id, json: resource.json)
+    }
+
+    /// The patients whose data the resource `type`/`id` with this JSON is.
+    public func patientReferences(type: String, id: String, json: String?) -> [String] {
+        if type == "Patient" { return ["Patient/\(id)"] }
+        let codes = patientCompartmentCodes(type)
+        guard !codes.isEmpty, let json, let value = try? JSONReader.parse(json) else { return [] }
         let entries = (try? indexer.indexValues(for: value, only: codes)) ?? []
-        return patientReferences(entries, type: resource.type, id: resource.id)
+        return patientReferences(entries, type: type, id: id)
     }
 
     /// The AuditEvent of one write, ready to store.

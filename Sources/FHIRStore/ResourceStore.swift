@@ -198,7 +198,7 @@ public struct ResourceStore: Sendable {
         if hasMore { positions.removeLast() }
         let bodies = try await versionBodies(positions.map { ($0.type, $0.id, $0.version) })
         let entries = try positions.map { position in
-            let key = VersionKey(type: position.type, id: position.id, version: position.version)
+            let key = ResourceVersion(type: position.type, id: position.id, version: position.version)
             let operation = HistoryPage.Entry.Operation(rawValue: position.operation) ?? .update
             let resource = try stored(type: position.type, id: position.id, version: position.version,
                                       lastUpdated: position.at, deleted: operation == .delete, json: bodies[key] ?? nil)
@@ -213,17 +213,24 @@ public struct ResourceStore: Sendable {
         return HistoryPage(entries: entries, nextBefore: hasMore ? positions.last?.seq : nil, total: total)
     }
 
-    // MARK: Internals
-
-    private struct VersionKey: Hashable {
-        let type: String
-        let id: String
-        let version: Int
+    /// The JSON of each version (unsealed), read in a couple of queries per resource type: for
+    /// readers of the change log that need many versions at once. Deletions, and versions no
+    /// longer stored, are absent.
+    public func read(versions: [ResourceVersion]) async throws -> [ResourceVersion: String] {
+        let wanted = Set(versions)
+        var texts: [ResourceVersion: String] = [:]
+        for (key, json) in try await versionBodies(versions.map { ($0.type, $0.id, $0.version) }) {
+            guard wanted.contains(key), let json else { continue }
+            texts[key] = try sealer.unseal(json, type: key.type, id: key.id, version: key.version)
+        }
+        return texts
     }
 
-    /// Fetches the bodies of the given versions, a couple of queries per resource type.
-    private func versionBodies(_ versions: [(type: String, id: String, version: Int)]) async throws -> [VersionKey: String?] {
-        var result: [VersionKey: String?] = [:]
+    // MARK: Internals
+
+    /// Fetches the bodies of the given versions as stored, a couple of queries per resource type.
+    private func versionBodies(_ versions: [(type: String, id: String, version: Int)]) async throws -> [ResourceVersion: String?] {
+        var result: [ResourceVersion: String?] = [:]
         for (type, members) in Dictionary(grouping: versions, by: \.type) {
             let tables = try Tables(type, known: knownTypes)
             let ids = members.map(\.id)
@@ -238,7 +245,7 @@ public struct ResourceStore: Sendable {
                     ON h.id = wanted.id AND h.version = wanted.version
                 """, logger: logger)
             for try await (id, version, json) in rows.decode((String, Int32, String?).self) {
-                result[VersionKey(type: type, id: id, version: Int(version))] = json
+                result[ResourceVersion(type: type, id: id, version: Int(version))] = json
             }
         }
         return result

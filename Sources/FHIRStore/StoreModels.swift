@@ -15,6 +15,19 @@ public struct StoredResource: Sendable {
     public var etag: String { "W/\"\(version)\"" }
 }
 
+/// One version of one resource, as a key.
+public struct ResourceVersion: Sendable, Hashable {
+    public let type: String
+    public let id: String
+    public let version: Int
+
+    public init(type: String, id: String, version: Int) {
+        self.type = type
+        self.id = id
+        self.version = version
+    }
+}
+
 /// The outcome of a create or update.
 public struct WriteResult: Sendable {
     public let resource: StoredResource

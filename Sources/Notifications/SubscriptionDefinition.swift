@@ -21,8 +21,7 @@ public struct SubscriptionDefinition: Sendable {
 
     public let id: String
     public let status: Status
-    /// The criteria as written (`Observation?code=http://loinc.org|8867-4`).
-    public let criteriaText: String
+    /// The criteria (`Observation?code=http://loinc.org|8867-4`) as a search.
     public let criteria: SearchQuery
     public let channel: Channel
     /// `Subscription.end`: no notifications for changes after it.
@@ -77,7 +76,7 @@ public struct SubscriptionDefinition: Sendable {
             problem("channel.type is required", "channel.type")
         }
         guard issues.isEmpty, let status, let criteria, let channel else { return .failure(SubscriptionDefinitionError(issues: issues)) }
-        return .success(SubscriptionDefinition(id: id, status: status, criteriaText: criteriaText, criteria: criteria,
+        return .success(SubscriptionDefinition(id: id, status: status, criteria: criteria,
                                                channel: channel, end: end))
     }
 
@@ -86,7 +85,8 @@ public struct SubscriptionDefinition: Sendable {
         guard let colon = line.firstIndex(of: ":") else { return nil }
         let name = line[..<colon].trimmingCharacters(in: .whitespaces)
         let value = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
-        guard !name.isEmpty, name.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "-_".contains($0)) }) else { return nil }
+        guard !name.isEmpty, name.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "-_".contains($0)) }),
+              !value.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else { return nil }
         return (name, value)
     }
 }

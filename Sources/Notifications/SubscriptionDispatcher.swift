@@ -8,8 +8,8 @@ import PostgresNIO
 
 /// Delivers subscription events, in order per subscription, at least once. A dispatcher
 /// leases the subscriptions with events due, sends each one's events one after another, and
-/// records each acknowledged event before sending the next, so a crash repeats at most the
-/// event in flight (subscribers de-duplicate on `X-Vesta-Event-Id`). A failure is retried
+/// records the acknowledged ones (audit records, then progress) every `recordEvery` events, so
+/// a crash repeats at most those (subscribers de-duplicate on `X-Vesta-Event-Id`). A failure is retried
 /// with exponential backoff and jitter; once a subscription has been failing for
 /// `retryPeriod`, it is set to `error` with the reason in `Subscription.error`.
 public struct SubscriptionDispatcher: Sendable {
@@ -80,67 +80,87 @@ public struct SubscriptionDispatcher: Sendable {
         }
         let events = try await SubscriptionEvents.events(
             of: claim.subscriptionId, from: claim.delivered + 1, limit: Self.eventsPerLease, client: ledger.client, logger: logger)
+        let resources = try await resources(of: events, for: definition)
+        // Acknowledged events are recorded (audit, then progress) every `recordEvery` events and
+        // before a failure is handled: a crash in between sends those few again (at least once).
+        var acknowledged: [(event: SubscriptionEvent, status: Int)] = []
         for (index, event) in events.enumerated() {
-            let resource = try await resource(of: event, for: definition)
-            let sent: Result<Int, RestHookFailure>
+            let resource = resources[ResourceVersion(type: event.resourceType, id: event.id, version: event.version)]
+            let status: Int
             do {
-                sent = .success(try await send(event, resource: resource, definition: definition))
+                status = try await send(event, json: resource, definition: definition)
             } catch {
-                sent = .failure(error)
-            }
-            switch sent {
-            case .success(let status):
-                try await audit(event, resource: resource, definition: definition, status: status)
-            case .failure(let failure):
-                try await audit(event, resource: resource, definition: definition, status: failure.status)
+                try await record(acknowledged, resources: resources, definition: definition)
+                try await audit([(event, error.status)], resources: resources, definition: definition)
                 // Only the lease's first event carries earlier failures.
                 let attempts = index == 0 ? claim.attempts + 1 : 1
                 let failingSince = index == 0 ? claim.failingSince ?? Date() : Date()
-                try await recordFailure(definition, error: failure, attempts: attempts, failingSince: failingSince)
+                try await recordFailure(definition, error: error, attempts: attempts, failingSince: failingSince)
                 return
             }
-            try await ledger.delivered(claim.subscriptionId, through: event.number)
             metrics.delivered(latency: Date().timeIntervalSince(event.committedAt))
+            acknowledged.append((event, status))
+            if acknowledged.count == Self.recordEvery {
+                try await record(acknowledged, resources: resources, definition: definition)
+                acknowledged = []
+            }
         }
+        try await record(acknowledged, resources: resources, definition: definition)
         try await ledger.release(claim.subscriptionId)
     }
 
-    /// The version an event is about, when the notification carries it or the audit record
-    /// names its patients.
-    private func resource(of event: SubscriptionEvent, for definition: SubscriptionDefinition) async throws -> StoredResource? {
+    /// Events acknowledged per progress update.
+    static let recordEvery = 20
+
+    /// Audits acknowledged events, then moves the subscription's progress past them.
+    private func record(
+        _ acknowledged: [(event: SubscriptionEvent, status: Int)], resources: [ResourceVersion: String], definition: SubscriptionDefinition
+    ) async throws {
+        guard let last = acknowledged.last else { return }
+        try await audit(acknowledged, resources: resources, definition: definition)
+        try await ledger.delivered(definition.id, through: last.event.number)
+    }
+
+    /// The versions the events are about (unsealed JSON), in one read, when the notifications
+    /// carry them or the audit records name their patients.
+    private func resources(of events: [SubscriptionEvent], for definition: SubscriptionDefinition) async throws -> [ResourceVersion: String] {
         let carriesPayload = if case .restHook(_, _, let payload?) = definition.channel { !payload.isEmpty } else { false }
-        guard carriesPayload || store.auditing else { return nil }
-        return try await store.read(type: event.resourceType, id: event.id, version: event.version)
+        guard carriesPayload || store.auditing else { return [:] }
+        return try await store.read(versions: events.map { ResourceVersion(type: $0.resourceType, id: $0.id, version: $0.version) })
     }
 
     /// Sends one event; returns the status the subscriber answered (200 for websocket pings).
-    private func send(
-        _ event: SubscriptionEvent, resource: StoredResource?, definition: SubscriptionDefinition
-    ) async throws(RestHookFailure) -> Int {
+    private func send(_ event: SubscriptionEvent, json: String?, definition: SubscriptionDefinition) async throws(RestHookFailure) -> Int {
         switch definition.channel {
         case .websocket:
             await sockets.ping(definition.id)
             return 200
         case .restHook(let endpoint, let headers, let payload):
             if let refusal = await endpoints.deliveryRefusal(of: endpoint) { throw .refused(refusal) }
-            let body = payload.map { (contentType: $0, body: resource?.json ?? "") }
+            let body = payload.map { (contentType: $0, body: json ?? "") }
             return try await restHook.post(to: endpoint, headers: headers, eventId: event.eventId, payload: body)
         }
     }
 
-    /// The audit record of one delivery attempt (a disclosure of the version to the
-    /// subscriber): an `E` operation `subscription-notification`, the Subscription as agent,
-    /// the endpoint's host as its network address, the version and its patients as entities.
-    private func audit(_ event: SubscriptionEvent, resource: StoredResource?, definition: SubscriptionDefinition, status: Int) async throws {
-        guard store.auditing else { return }
+    /// The audit records of delivery attempts (disclosures of the versions to the subscriber),
+    /// written together: an `E` operation `subscription-notification` each, the Subscription as
+    /// agent, the endpoint's host as its network address, the version and its patients as
+    /// entities, the subscriber's answer as outcome.
+    private func audit(
+        _ attempts: [(event: SubscriptionEvent, status: Int)], resources: [ResourceVersion: String], definition: SubscriptionDefinition
+    ) async throws {
+        guard store.auditing, !attempts.isEmpty else { return }
         let destination: String? = if case .restHook(let endpoint, _, _) = definition.channel { endpoint.host } else { nil }
-        let record = AuditEventBuilder.event(
-            id: FHIRId.generate(), interaction: .operation("subscription-notification"), status: status,
-            agent: AuditAgent(userID: "Subscription/\(definition.id)", address: destination),
-            entities: AuditEntities(resources: ["\(event.resourceType)/\(event.id)/_history/\(event.version)"],
-                                    patients: resource.map(store.patientReferences(of:)) ?? []),
-            recorded: .now())
-        try await store.appendAudits([record])
+        let records = attempts.map { event, status in
+            let version = ResourceVersion(type: event.resourceType, id: event.id, version: event.version)
+            return AuditEventBuilder.event(
+                id: FHIRId.generate(), interaction: .operation("subscription-notification"), status: status,
+                agent: AuditAgent(userID: "Subscription/\(definition.id)", address: destination),
+                entities: AuditEntities(resources: ["\(event.resourceType)/\(event.id)/_history/\(event.version)"],
+                                        patients: store.patientReferences(type: event.resourceType, id: event.id, json: resources[version])),
+                recorded: .now())
+        }
+        try await store.appendAudits(records)
     }
 
     private func recordFailure(_ definition: SubscriptionDefinition, error: any Error, attempts: Int, failingSince: Date) async throws {

@@ -77,13 +77,18 @@ public final class SubscriptionMatcher: Sendable {
             let changes = try await ChangeLog.read(after: position, limit: batchSize, on: connection, logger: logger)
             guard let last = changes.last else { return 0 }
             var events: [MatchedChange] = []
+            // Subscription changes apply in order, so the bodies are read in runs between them.
+            var run: [Change] = []
             for change in changes {
                 if change.resourceType == "Subscription" {
+                    events += try await matches(of: run)
+                    run = []
                     try await apply(change)
                 } else {
-                    events += try await matches(of: change)
+                    run.append(change)
                 }
             }
+            events += try await matches(of: run)
             try await SubscriptionEvents.append(events, on: connection, logger: logger)
             try await connection.query(
                 "UPDATE subscription_matcher SET tx = \(String(last.position.tx))::xid8, seq = \(last.position.seq)", logger: logger)
@@ -121,19 +126,35 @@ public final class SubscriptionMatcher: Sendable {
         }
     }
 
-    /// The events `change` raises: one per active Subscription on its type whose criteria it meets.
-    private func matches(of change: Change) async throws -> [MatchedChange] {
-        guard change.operation != .delete else { return [] }
-        let candidates = state.withLock { $0.active.values }.filter {
-            $0.definition.criteria.resourceType == change.resourceType && $0.from < change.position
-                && ($0.definition.end.map { change.recordedAt <= $0 } ?? true)
+    /// The events `changes` raise, in order: one per change and active Subscription on its type
+    /// whose criteria it meets. The versions that can match are read in one go.
+    private func matches(of changes: [Change]) async throws -> [MatchedChange] {
+        let active = state.withLock { $0.active.values }
+        let candidates = changes.map { change in
+            change.operation == .delete ? [] : active.filter {
+                $0.definition.criteria.resourceType == change.resourceType && $0.from < change.position
+                    && ($0.definition.end.map { change.recordedAt <= $0 } ?? true)
+            }.sorted { $0.definition.id < $1.definition.id }
         }
-        guard !candidates.isEmpty else { return [] }
-        let stored = try await store.read(type: change.resourceType, id: change.id, version: change.version)
-        guard let json = stored.json else { return [] }
+        let wanted = zip(changes, candidates).filter { !$1.isEmpty }.map { change, _ in
+            ResourceVersion(type: change.resourceType, id: change.id, version: change.version)
+        }
+        guard !wanted.isEmpty else { return [] }
+        let texts = try await store.read(versions: wanted)
+        var events: [MatchedChange] = []
+        for (change, subscriptions) in zip(changes, candidates) where !subscriptions.isEmpty {
+            let version = ResourceVersion(type: change.resourceType, id: change.id, version: change.version)
+            guard let json = texts[version] else { continue }
+            events += try await matches(of: change, json: json, subscriptions: subscriptions)
+        }
+        return events
+    }
+
+    /// The events one changed version raises among `subscriptions` (those on its type).
+    private func matches(of change: Change, json: String, subscriptions: [Active]) async throws -> [MatchedChange] {
         let entries = try store.indexer.indexValues(for: try JSONReader.parse(json))
         var events: [MatchedChange] = []
-        for subscription in candidates.sorted(by: { $0.definition.id < $1.definition.id }) {
+        for subscription in subscriptions {
             let matched: Bool
             switch matcher.match(subscription.definition.criteria.criteria, entries: entries) {
             case .matches: matched = true
