@@ -215,6 +215,10 @@ import VestaServer
             #expect(response.issueExpressions.contains(element), "\(id): \(response.issueExpressions)")
             #expect(response.diagnostics.contains(mention), "\(id): \(response.diagnostics)")
         }
+        var injected = Self.subscription("injected", endpoint: endpoint).objectValue ?? [:]
+        injected["channel"] = ["type": "rest-hook", "endpoint": .string(endpoint), "header": ["X-Ok: 1\r\nX-Evil: 2"]]
+        let refusedHeader = try await client.send(.put, "/fhir/Subscription/injected", json: .object(injected))
+        #expect(refusedHeader.status == .unprocessableContent && refusedHeader.issueExpressions.contains { $0.hasPrefix("Subscription.channel.header") })
         var email = Self.subscription("email", endpoint: endpoint).objectValue ?? [:]
         email["channel"] = ["type": "email", "endpoint": "mailto:care@example.org"]
         let refused = try await client.send(.put, "/fhir/Subscription/email", json: .object(email))
