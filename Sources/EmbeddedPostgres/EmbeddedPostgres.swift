@@ -18,16 +18,22 @@ public struct EmbeddedPostgres: Sendable {
     public let clusterDirectory: URL
     public let socketDirectory: URL
     public let port: Int
+    /// PostgreSQL's `max_connections`.
+    public let maxConnections: Int
     public let databaseName = "vesta"
     public let userName = "vesta"
     private let binaries: PostgresBinaries
     private let logger: Logger
 
-    /// - Parameter dataDirectory: Vesta's data directory; the cluster goes in `postgres/` inside it.
-    public init(dataDirectory: URL, port: Int = 5432, logger: Logger) throws(EmbeddedPostgresError) {
+    /// - Parameters:
+    ///   - dataDirectory: Vesta's data directory; the cluster goes in `postgres/` inside it.
+    ///   - maxConnections: PostgreSQL's `max_connections` (the test suite, with a database and a
+    ///     pool per isolated test, needs more than a server does).
+    public init(dataDirectory: URL, port: Int = 5432, maxConnections: Int = 100, logger: Logger) throws(EmbeddedPostgresError) {
         self.clusterDirectory = dataDirectory.appendingPathComponent("postgres", isDirectory: true).standardizedFileURL
         self.socketDirectory = dataDirectory.appendingPathComponent("socket", isDirectory: true).standardizedFileURL
         self.port = port
+        self.maxConnections = maxConnections
         self.binaries = try PostgresBinaries.locate()
         self.logger = logger
     }
@@ -51,7 +57,7 @@ public struct EmbeddedPostgres: Sendable {
         }
         try await ensureStopped()
         let options = "-c listen_addresses='' -c unix_socket_directories='\(socketDirectory.path)' -p \(port)"
-            + " -c fsync=on -c max_connections=100"
+            + " -c fsync=on -c max_connections=\(maxConnections)"
         try await run(binaries.pgCtl, [
             "start", "-D", clusterDirectory.path, "-w", "-t", "60", "-l", logFile.path, "-o", options,
         ])

@@ -85,11 +85,15 @@ import Testing
         process.arguments = ["-h", postgres.socketDirectory.path, "-p", String(postgres.port), "-U", postgres.userName,
                              "-d", client.environment.databaseName]
         let output = Pipe()
+        let errors = FileManager.default.temporaryDirectory.appendingPathComponent("pg_dump-\(UUID().uuidString).err")
+        FileManager.default.createFile(atPath: errors.path, contents: nil)
+        defer { try? FileManager.default.removeItem(at: errors) }
         process.standardOutput = output
+        process.standardError = try FileHandle(forWritingTo: errors)
         try process.run()
         let data = output.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
-        #expect(process.terminationStatus == 0)
+        #expect(process.terminationStatus == 0, "pg_dump: \((try? String(contentsOf: errors, encoding: .utf8)) ?? "")")
         return String(decoding: data, as: UTF8.self)
     }
 

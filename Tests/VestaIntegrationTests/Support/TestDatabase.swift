@@ -41,7 +41,9 @@ actor TestDatabase {
         try await Self.retryingWhileTemplateInUse {
             try await shared.client.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(name) TEMPLATE \(template)"))
         }
-        let client = PostgresClient(configuration: shared.postgres.configuration(database: name), backgroundLogger: shared.logger)
+        var configuration = shared.postgres.configuration(database: name)
+        configuration.options.maximumConnections = 8
+        let client = PostgresClient(configuration: configuration, backgroundLogger: shared.logger)
         Task.detached { await client.run() }
         return Environment(client: client, definitions: shared.definitions, indexer: shared.indexer, migrator: shared.migrator,
                            logger: shared.logger, databaseName: name, postgres: shared.postgres)
@@ -86,7 +88,8 @@ actor TestDatabase {
         logger.logLevel = .warning
         let directory = URL(fileURLWithPath: NSTemporaryDirectory())
             .appendingPathComponent("vesta-tests-\(getpid())-\(UInt32.random(in: 0...UInt32.max))", isDirectory: true)
-        let postgres = try EmbeddedPostgres(dataDirectory: directory, logger: logger)
+        // Isolated tests each hold a pool on a database of their own for the whole run.
+        let postgres = try EmbeddedPostgres(dataDirectory: directory, maxConnections: 400, logger: logger)
         try await postgres.start()
         ExitCleanup.register(postgres, directory: directory)
         let client = PostgresClient(configuration: postgres.clientConfiguration, backgroundLogger: logger)
