@@ -109,11 +109,13 @@ extension ResourceStore {
 }
 
 extension ResourceStore {
-    /// How many stored versions (current and history, all types) each data key seals; the
-    /// nil entry counts versions with nothing sealed (nothing secret in them, or written
-    /// before encryption was on). For `vesta keys status`.
-    public func keyUsage() async throws -> [UInt32?: Int] {
-        let selects = knownTypes.sorted().flatMap { type -> [String] in
+    /// How many stored versions (current and history) each data key seals: of every type but
+    /// AuditEvent, which `keys rotate` re-seals, or (`auditLog`) of the audit log, whose
+    /// records keep the key they were sealed with. The nil entry counts versions with nothing
+    /// sealed (nothing secret in them, or written before encryption was on). For `vesta keys status`.
+    public func keyUsage(auditLog: Bool = false) async throws -> [UInt32?: Int] {
+        let types = auditLog ? ["AuditEvent"] : knownTypes.sorted().filter { $0 != "AuditEvent" }
+        let selects = types.flatMap { type -> [String] in
             let name = type.lowercased()
             return ["r_\(name)", "h_\(name)"].map { table in
                 "SELECT split_part(body->>'_sealed', '$', 3) AS key_id FROM \(table) WHERE body IS NOT NULL"

@@ -72,14 +72,15 @@ struct Keys: AsyncParsableCommand {
                 let store = ResourceStore(client: client, resourceTypes: loaded.definitions.resourceTypes, indexer: loaded.indexer,
                                           encryption: setup?.atRest, logger: logger)
                 let resources = try await store.keyUsage()
+                let audit = try await store.keyUsage(auditLog: true)
                 let ingest = try await IngestBuffer(client: client, sealer: store.sealer, logger: logger).keyUsage()
                 let ring = setup?.atRest.keys.ring
                 let active = ring?.activeKey()?.id
                 print(setup == nil ? "encryption at rest: off" : "encryption at rest: on, new writes use data key \(active.map(String.init) ?? "?")")
                 for id in (ring?.dataKeyIDs ?? []).sorted() {
-                    print("data key \(id)\(id == active ? " (active)" : ""): \(resources[id] ?? 0) resource versions, \(ingest[id] ?? 0) ingest rows")
+                    print("data key \(id)\(id == active ? " (active)" : ""): \(resources[id] ?? 0) resource versions, \(ingest[id] ?? 0) ingest rows, \(audit[id] ?? 0) audit records")
                 }
-                print("nothing sealed: \(resources[nil] ?? 0) resource versions, \(ingest[nil] ?? 0) ingest rows")
+                print("nothing sealed: \(resources[nil] ?? 0) resource versions, \(ingest[nil] ?? 0) ingest rows, \(audit[nil] ?? 0) audit records")
             }
         }
     }
