@@ -19,6 +19,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird-websocket.git", from: "2.8.1"),
+        .package(url: "https://github.com/vapor/jwt-kit.git", from: "5.7.1"),
     ],
     targets: [
         // FHIR JSON values, exact-decimal reader/writer, JSON Patch, OperationOutcome.
@@ -74,6 +75,15 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // Access control: SMART scopes, bearer-token verification (JWKS or shared secret), the caller's grant.
+        .target(
+            name: "Access",
+            dependencies: [
+                .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ]
+        ),
         // Subscriptions: admission, matching the change log against criteria, delivery with retries.
         .target(
             name: "Notifications",
@@ -94,7 +104,7 @@ let package = Package(
             name: "VestaServer",
             dependencies: [
                 "FHIRCore", "FHIRDefinitions", "FHIRSearch", "FHIRStore", "DeviceMapping", "FHIRMapping", "DeviceIngest", "Audit",
-                "Notifications",
+                "Notifications", "Access",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
@@ -108,7 +118,7 @@ let package = Package(
             name: "vesta",
             dependencies: [
                 "VestaServer", "FHIRStore", "FHIRDefinitions", "FHIRSearch", "EmbeddedPostgres", "FHIRMapping", "DeviceIngest",
-                "DeviceMapping", "Encryption", "Notifications", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "DeviceMapping", "Encryption", "Notifications", "Access", .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -124,11 +134,12 @@ let package = Package(
         .testTarget(name: "FHIRStoreTests", dependencies: ["FHIRStore", "FHIRCore"]),
         .testTarget(name: "EncryptionTests", dependencies: ["Encryption", "FHIRCore"]),
         .testTarget(name: "NotificationsTests", dependencies: ["Notifications"]),
+        .testTarget(name: "AccessTests", dependencies: ["Access", .product(name: "JWTKit", package: "jwt-kit")]),
         .testTarget(
             name: "VestaIntegrationTests",
             dependencies: [
                 "VestaServer", "FHIRStore", "FHIRDefinitions", "FHIRSearch", "FHIRCore", "EmbeddedPostgres", "DeviceIngest", "DeviceMapping",
-                "FHIRMapping", "Encryption", "Notifications", .product(name: "HummingbirdTesting", package: "hummingbird"),
+                "FHIRMapping", "Encryption", "Notifications", "Access", .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
