@@ -27,16 +27,19 @@ public enum AuditEventBuilder {
             "outcome": .string(outcome(status: status)),
             "outcomeDesc": .string("HTTP \(status)"),
             "agent": [agentElement(agent)],
-            "source": [
-                "site": .string(serverName),
-                "observer": ["display": .string(serverName)],
-                "type": [coding("http://terminology.hl7.org/CodeSystem/security-source-type", "4", "Application Server")],
-            ],
+            "source": sourceElement,
         ]
         let entityElements = entityElements(entities)
         if !entityElements.isEmpty { event["entity"] = .array(entityElements) }
         return event
     }
+
+    /// This server as the audit source.
+    static let sourceElement: JSONValue = [
+        "site": .string(serverName),
+        "observer": ["display": .string(serverName)],
+        "type": [coding("http://terminology.hl7.org/CodeSystem/security-source-type", "4", "Application Server")],
+    ]
 
     /// `0` success, `4` minor failure (the client's), `8` serious failure (the server's).
     static func outcome(status: Int) -> String {
@@ -47,7 +50,7 @@ public enum AuditEventBuilder {
         }
     }
 
-    private static func agentElement(_ agent: AuditAgent) -> JSONValue {
+    static func agentElement(_ agent: AuditAgent) -> JSONValue {
         var element: JSONObject = [
             "type": ["coding": [coding("http://dicom.nema.org/resources/ontology/DCM", "110153", "Source Role ID")]],
             "who": ["identifier": ["value": .string(agent.userID)]],
@@ -79,9 +82,36 @@ public enum AuditEventBuilder {
         return elements
     }
 
-    private static func coding(_ system: String, _ code: String, _ display: String? = nil) -> JSONValue {
+    static func coding(_ system: String, _ code: String, _ display: String? = nil) -> JSONValue {
         var coding: JSONObject = ["system": .string(system), "code": .string(code)]
         if let display { coding["display"] = .string(display) }
         return .object(coding)
+    }
+}
+
+extension AuditEventBuilder {
+    /// A refused request (BALP security events): a failed authentication (401) is a DICOM
+    /// "User Authentication" / "Login" event, a request outside the caller's rights (403) a
+    /// "Security Alert"; the outcome says why and what was asked.
+    public static func accessFailure(
+        id: String, status: Int, agent: AuditAgent, reason: String, request: String, recorded: FHIRInstant
+    ) -> JSONObject {
+        let dicom = "http://dicom.nema.org/resources/ontology/DCM"
+        let isAuthentication = status == 401
+        var event: JSONObject = [
+            "resourceType": "AuditEvent",
+            "id": .string(id),
+            "type": isAuthentication ? coding(dicom, "110114", "User Authentication") : coding(dicom, "110113", "Security Alert"),
+            "action": "E",
+            "recorded": .string(recorded.fhirString),
+            "outcome": .string(outcome(status: status)),
+            "outcomeDesc": .string("HTTP \(status): \(reason)"),
+            "agent": [agentElement(agent)],
+            "source": sourceElement,
+            "entity": [["type": coding("http://terminology.hl7.org/CodeSystem/audit-entity-type", "2", "System Object"),
+                        "what": ["display": .string(request)]]],
+        ]
+        if isAuthentication { event["subtype"] = [coding(dicom, "110122", "Login")] }
+        return event
     }
 }

@@ -40,10 +40,22 @@ extension ResourceStore {
     /// The patients whose data the resource `type`/`id` with this JSON is.
     public func patientReferences(type: String, id: String, json: String?) -> [String] {
         if type == "Patient" { return ["Patient/\(id)"] }
+        guard let json, let value = try? JSONReader.parse(json) else { return [] }
+        return patientReferences(type: type, id: id, value: value)
+    }
+
+    /// The patients whose data the resource `type`/`id` with this content is.
+    public func patientReferences(type: String, id: String, value: JSONValue) -> [String] {
+        if type == "Patient" { return ["Patient/\(id)"] }
         let codes = patientCompartmentCodes(type)
-        guard !codes.isEmpty, let json, let value = try? JSONReader.parse(json) else { return [] }
+        guard !codes.isEmpty else { return [] }
         let entries = (try? indexer.indexValues(for: value, only: codes)) ?? []
         return patientReferences(entries, type: type, id: id)
+    }
+
+    /// Whether resources of `type` can belong to a Patient's compartment.
+    public func isInPatientCompartment(_ type: String) -> Bool {
+        type == "Patient" || !patientCompartmentCodes(type).isEmpty
     }
 
     /// The AuditEvent of one write, ready to store.

@@ -77,6 +77,12 @@ public struct HistoryPage: Sendable {
     public let nextBefore: Int64?
     /// Number of versions in scope, when cheap to know (instance history).
     public let total: Int?
+
+    /// The page with only the entries `isIncluded` keeps (what the caller may see); the
+    /// cursor stays, so paging goes on past the dropped entries.
+    public func keeping(_ isIncluded: (Entry) -> Bool) -> HistoryPage {
+        HistoryPage(entries: entries.filter(isIncluded), nextBefore: nextBefore, total: total.map { _ in entries.filter(isIncluded).count })
+    }
 }
 
 /// Why a store operation did not happen. Each case maps to one HTTP status.

@@ -1,3 +1,4 @@
+import Access
 import Audit
 import FHIRCore
 import Hummingbird
@@ -12,7 +13,9 @@ struct AuditMiddleware<Context: RequestContext & RemoteAddressRequestContext>: R
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         guard recorder.mode != .off else { return try await next(request, context) }
-        let agent = AuditAgent(address: context.remoteAddress?.ipAddress, userAgent: request.headers[.userAgent])
+        let grant = AccessGrant.current
+        let agent = AuditAgent(userID: grant?.agentID ?? "anonymous", scopes: grant?.scopeTexts ?? [],
+                               address: context.remoteAddress?.ipAddress, userAgent: request.headers[.userAgent])
         let audit = AuditRequest(agent: agent, interaction: nil)
         let response = try await AuditRequest.$current.withValue(audit) { try await next(request, context) }
         let route = context.endpointPath ?? "unmatched"
@@ -27,7 +30,7 @@ struct AuditMiddleware<Context: RequestContext & RemoteAddressRequestContext>: R
             try await recorder.record(event)
         } catch {
             context.logger.error("audit record not written; request refused", metadata: ["reason": "\(error)"])
-            return FHIRResponses.outcome(FHIRError(.serviceUnavailable, .transient, "The audit log cannot be written, so the request is refused; try again later"))
+            return FHIRResponses.outcome(.auditUnavailable)
         }
         return response
     }

@@ -72,7 +72,8 @@ extension FHIRAPI {
         let body = try await RequestParsing.jsonObject(request, limit: configuration.maxBodySize)
         try checkResourceType(body, expected: type)
         let resource = try admission.admit(body)
-        let ifMatch = try RequestParsing.ifMatchVersion(request)
+        let requestedVersion = try RequestParsing.ifMatchVersion(request)
+        let access = try access()
         let result = try await store.transaction { transaction in
             try await transaction.lockCondition(BundleProcessor.conditionKey(type: type, condition))
             let matches = try await conditionMatches(type: type, parameters: condition, interaction: "PUT", in: transaction)
@@ -82,8 +83,11 @@ extension FHIRAPI {
                 throw FHIRError.badRequest("The resource id '\(bodyId)' is not the id of the match, '\(match.id)'", expression: ["\(type).id"])
             }
             if let id = matches.first?.id ?? bodyId {
+                let ifMatch = try await access.checkUpdate(type: type, id: id, content: resource, ifMatch: requestedVersion, in: transaction)
                 return try await transaction.update(resource, type: type, id: id, ifMatch: ifMatch)
             }
+            try access.require(.create, on: type)
+            try access.requireAllowed(.create, type: type, id: "", content: resource)
             return try await transaction.create(resource, type: type)
         }
         return FHIRResponses.written(result.resource, status: result.created ? .created : .ok,
@@ -96,7 +100,10 @@ extension FHIRAPI {
         let matches = try await conditionalMatches(request, type: type, parameters: RequestParsing.queryPairs(request))
         guard matches.count <= 1 else { throw Self.multipleMatches(type) }
         var headers = HTTPFields()
-        if let match = matches.first, let tombstone = try await store.delete(type: type, id: match.id) {
+        let access = try access()
+        try access.require(.delete, on: type)
+        if let match = matches.first, let tombstone = try await store.delete(
+            type: type, id: match.id, ifMatch: try await access.checkDelete(type: type, id: match.id, ifMatch: nil)) {
             headers[.eTag] = tombstone.etag
         }
         return Response(status: .noContent, headers: headers)

@@ -18,18 +18,22 @@ extension FHIRAPI {
             max = min(value, 1000)
             parameters.remove(at: index)
         }
-        let query = try parseSearch(request, type: "Observation", parameters: parameters)
+        let access = try access()
+        try access.require(.search, on: "Observation")
+        var query = try parseSearch(request, type: "Observation", parameters: parameters)
+        let applied = query.applied
+        try access.narrow(&query, type: "Observation")
         let matches: [StoredResource]
         do {
-            matches = try await store.lastN(query, max: max)
+            matches = access.filter(try await store.lastN(query, max: max), .search)
         } catch let error as SearchExecutionError {
             throw FHIRError.badRequest(error.description)
         }
         AuditRequest.current?.declare(.operation("lastn"))
-        auditRead(matches, listed: false, query: auditQuery(type: "Observation", applied: query.applied))
+        auditRead(matches, listed: false, query: auditQuery(type: "Observation", applied: applied))
         let page = SearchPage(matches: matches, included: [], nextCursor: nil, total: matches.count)
         let bundle = SearchBundle(page: page, searchURL: "\(baseURL(request))/Observation/$lastn",
-                                  applied: query.applied + [("max", String(max))], count: matches.count, baseURL: baseURL(request),
+                                  applied: applied + [("max", String(max))], count: matches.count, baseURL: baseURL(request),
                                   reshape: nil)
         return FHIRResponses.json(bundle.text, pretty: ResponseOptions(request).pretty)
     }
@@ -66,9 +70,11 @@ extension FHIRAPI {
                 throw FHIRError.badRequest("$everything does not support the parameter '\(name)'", expression: [name])
             }
         }
+        let access = try access()
+        try access.require(.read, on: "Patient")
         let page: SearchPage
         do {
-            page = try await store.everything(patientId: patientId, types: types, since: since, count: count, cursor: cursor)
+            page = access.filter(try await store.everything(patientId: patientId, types: types, since: since, count: count, cursor: cursor))
         } catch let error as SearchExecutionError {
             throw FHIRError.badRequest(error.description)
         }

@@ -15,17 +15,21 @@ extension FHIRAPI {
         _ request: Request, type: String, parameters: [(name: String, value: String)],
         compartment: (type: String, id: String)? = nil
     ) async throws -> Response {
+        let access = try access()
+        try access.require(.search, on: type)
         var query = try parseSearch(request, type: type, parameters: parameters)
         var searchPath = "\(baseURL(request))/\(type)"
         if let compartment {
-            query.criteria.append(try compartmentCriterion(compartment, memberType: type))
+            query.criteria.append(try ResourceAccess.compartmentCriterion(compartment, memberType: type, registry: store.registry))
             searchPath = "\(baseURL(request))/\(compartment.type)/\(compartment.id)/\(type)"
         }
+        let applied = query.applied
+        try access.narrow(&query, type: type)
         let count = query.count ?? Self.defaultPageSize
-        let page = try await runSearch(query, count: count)
-        auditRead(page.matches + page.included, listed: false, query: auditQuery(type: type, applied: query.applied),
+        let page = access.filter(try await runSearch(query, count: count))
+        auditRead(page.matches + page.included, listed: false, query: auditQuery(type: type, applied: applied),
                   patients: compartment.map { $0.type == "Patient" ? ["Patient/\($0.id)"] : [] } ?? [])
-        let bundle = SearchBundle(page: page, searchURL: searchPath, applied: query.applied, count: count,
+        let bundle = SearchBundle(page: page, searchURL: searchPath, applied: applied, count: count,
                                   baseURL: baseURL(request), reshape: reshaping(query))
         return FHIRResponses.json(bundle.text, pretty: ResponseOptions(request).pretty)
     }
@@ -49,21 +53,6 @@ extension FHIRAPI {
         } catch let error as SearchExecutionError {
             throw FHIRError.badRequest(error.description)
         }
-    }
-
-    /// The compartment criterion for `GET [compartment type]/[id]/[member type]`, from the
-    /// official CompartmentDefinitions.
-    private func compartmentCriterion(_ compartment: (type: String, id: String), memberType: String) throws -> SearchCriterion {
-        let registry = store.registry
-        guard let membership = registry.compartments(for: memberType).first(where: { $0.compartment == compartment.type }) else {
-            throw FHIRError(.badRequest, .notSupported, "\(memberType) is not in the \(compartment.type) compartment")
-        }
-        if membership.parameterCodes.contains("{def}"), memberType == compartment.type,
-           let idParameter = registry.parameter("_id", for: memberType) {
-            return .match(ParameterMatch(parameter: idParameter, modifier: nil, values: [.token(system: nil, code: compartment.id)]))
-        }
-        let parameters = membership.parameterCodes.compactMap { registry.parameter($0, for: memberType) }
-        return .compartment(ownerType: compartment.type, ownerId: compartment.id, parameters: parameters)
     }
 
     /// The `_summary`/`_elements` rewrite of each returned resource, if any.

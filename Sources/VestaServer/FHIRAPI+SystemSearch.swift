@@ -29,17 +29,22 @@ extension FHIRAPI {
         if let unknown = types.first(where: { !definitions.isResourceType($0) }) {
             throw FHIRError.badRequest("_type: '\(unknown)' is not a resource type", expression: ["_type"])
         }
-        if types.isEmpty { types = definitions.resourceTypes }
+        let access = try access()
+        if types.isEmpty { types = definitions.resourceTypes.filter { access.grant.permits(.search, on: $0) } }
+        for type in types { try access.require(.search, on: type) }
         guard (0..<types.count).contains(position.typeIndex) else {
             throw FHIRError.badRequest("_cursor is not a cursor from a link of this search", expression: ["_cursor"])
         }
         var queries: [SearchQuery] = []
         for type in types {
+            var query: SearchQuery
             do {
-                queries.append(try searchParser.parse(resourceType: type, parameters: parameters, strict: true))
+                query = try searchParser.parse(resourceType: type, parameters: parameters, strict: true)
             } catch {
                 throw FHIRError.badRequest("\(error.description) (system search applies every parameter to every type; narrow it with _type)")
             }
+            try access.narrow(&query, type: type)
+            queries.append(query)
         }
         let count = queries[0].count ?? Self.defaultPageSize
         var matches: [StoredResource] = []
@@ -52,7 +57,7 @@ extension FHIRAPI {
             var query = queries[index]
             query.cursor = cursor
             let remaining = count - matches.count
-            let page = try await runSearch(query, count: max(remaining, 0))
+            let page = access.filter(try await runSearch(query, count: max(remaining, 0)))
             if let pageTotal = page.total { total = (total ?? 0) + pageTotal }
             if remaining > 0 {
                 matches += page.matches

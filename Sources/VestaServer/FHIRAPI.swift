@@ -38,7 +38,10 @@ struct FHIRAPI: Sendable {
             let id = try resourceId(context)
             let member = context.parameters.get("operation") ?? ""
             if member == "$everything", owner == "Patient" { return try await everything(request, patientId: id) }
-            if member == "$status", owner == "Subscription" { return try await subscriptionOperations.status(request, id: id) }
+            if member == "$status", owner == "Subscription" {
+                try access().require(.read, on: "Subscription")
+                return try await subscriptionOperations.status(request, id: id)
+            }
             guard definitions.isResourceType(member) else {
                 throw FHIRError(.notFound, .notSupported, "Unknown resource type '\(member)'")
             }
@@ -74,7 +77,10 @@ struct FHIRAPI: Sendable {
             let type = try resourceType(context)
             let id = try resourceId(context)
             let operation = context.parameters.get("operation")
-            if operation == "$resend", type == "Subscription" { return try await subscriptionOperations.resend(request, id: id) }
+            if operation == "$resend", type == "Subscription" {
+                try access().require(.update, on: "Subscription")
+                return try await subscriptionOperations.resend(request, id: id)
+            }
             guard operation == "$validate" else {
                 throw FHIRError(.notFound, .notSupported, "Unknown operation on \(type)/\(id)")
             }
@@ -91,8 +97,11 @@ struct FHIRAPI: Sendable {
     private func read(_ request: Request, _ context: some RequestContext) async throws -> Response {
         let type = try resourceType(context)
         let id = try resourceId(context)
+        let access = try access()
+        try access.require(.read, on: type)
         let resource = try await store.read(type: type, id: id)
         if resource.isDeleted { throw FHIRError(StoreError.deleted(type: type, id: id, version: resource.version)) }
+        try access.requireAllowed(.read, resource)
         auditRead([resource], listed: true)
         if isNotModified(resource, request) {
             return Response(status: .notModified, headers: FHIRResponses.versionHeaders(resource, baseURL: "", location: false))
@@ -107,8 +116,11 @@ struct FHIRAPI: Sendable {
         guard let versionText = context.parameters.get("version"), let version = Int(versionText), version > 0 else {
             throw FHIRError(.notFound, .notFound, "Version ids are positive integers")
         }
+        let access = try access()
+        try access.require(.read, on: type)
         let resource = try await store.read(type: type, id: id, version: version)
         if resource.isDeleted { throw FHIRError(StoreError.deleted(type: type, id: id, version: version)) }
+        try access.requireAllowed(.read, resource)
         auditRead([resource], listed: true)
         return FHIRResponses.json(resource.json ?? "{}", headers: FHIRResponses.versionHeaders(resource, baseURL: "", location: false),
                                   pretty: ResponseOptions(request).pretty)
@@ -116,10 +128,13 @@ struct FHIRAPI: Sendable {
 
     private func create(_ request: Request, _ context: some RequestContext) async throws -> Response {
         let type = try writableType(context)
+        let access = try access()
+        try access.require(.create, on: type)
         var resource = try await RequestParsing.jsonObject(request, limit: configuration.maxBodySize)
         try checkResourceType(resource, expected: type)
         resource["id"] = nil  // the server assigns the id of a created resource
         resource = try admission.admit(resource)
+        try access.requireAllowed(.create, type: type, id: "", content: resource)
         guard let condition = request.headers[.ifNoneExist] else {
             let result = try await store.create(resource, type: type)
             return FHIRResponses.written(result.resource, status: .created, message: "Created \(type)/\(result.resource.id)",
@@ -128,6 +143,7 @@ struct FHIRAPI: Sendable {
         let outcome = try await conditionalCreate(resource, type: type, condition: Self.ifNoneExistParameters(condition))
         switch outcome {
         case .existing(let existing):
+            try access.requireAllowed(.read, existing)
             return FHIRResponses.written(existing, status: .ok, message: "\(type)/\(existing.id) already matches If-None-Exist",
                                          baseURL: baseURL(request), options: ResponseOptions(request))
         case .created(let result):
@@ -148,7 +164,9 @@ struct FHIRAPI: Sendable {
             throw FHIRError.badRequest("The resource id '\(bodyId)' does not match the URL id '\(id)'", expression: ["\(type).id"])
         }
         resource = try admission.admit(resource)
-        let result = try await store.update(resource, type: type, id: id, ifMatch: try RequestParsing.ifMatchVersion(request))
+        let access = try access()
+        let ifMatch = try await access.checkUpdate(type: type, id: id, content: resource, ifMatch: try RequestParsing.ifMatchVersion(request))
+        let result = try await store.update(resource, type: type, id: id, ifMatch: ifMatch)
         return FHIRResponses.written(result.resource, status: result.created ? .created : .ok,
                                      message: "\(result.created ? "Created" : "Updated") \(type)/\(id)",
                                      baseURL: baseURL(request), options: ResponseOptions(request))
@@ -158,7 +176,10 @@ struct FHIRAPI: Sendable {
         let patchDocument = try await RequestParsing.jsonValue(request, limit: configuration.maxBodySize)
         let format = try PatchFormat(contentType: request.headers[.contentType], document: patchDocument)
         let admission = self.admission
+        let access = try access()
+        try access.require(.update, on: type)
         let result = try await store.modify(type: type, id: id, ifMatch: try RequestParsing.ifMatchVersion(request)) { current in
+            try access.requireAllowed(.update, type: type, id: id, content: current)
             let patched = try format.apply(patchDocument, to: .object(current))
             guard let object = patched.objectValue else {
                 throw FHIRError(.unprocessableContent, .processing, "The patch must leave a JSON object")
@@ -166,7 +187,9 @@ struct FHIRAPI: Sendable {
             guard object["resourceType"] == .string(type), object["id"] == .string(id) else {
                 throw FHIRError(.unprocessableContent, .processing, "The patch must not change resourceType or id")
             }
-            return try admission.admit(object)
+            let admitted = try admission.admit(object)
+            try access.requireAllowed(.update, type: type, id: id, content: admitted)
+            return admitted
         }
         return FHIRResponses.written(result.resource, status: .ok, message: "Patched \(type)/\(id)",
                                      baseURL: baseURL(request), options: ResponseOptions(request))
@@ -175,7 +198,8 @@ struct FHIRAPI: Sendable {
     private func delete(_ request: Request, _ context: some RequestContext) async throws -> Response {
         let type = try writableType(context)
         let id = try resourceId(context)
-        let tombstone = try await store.delete(type: type, id: id, ifMatch: try RequestParsing.ifMatchVersion(request))
+        let ifMatch = try await access().checkDelete(type: type, id: id, ifMatch: try RequestParsing.ifMatchVersion(request))
+        let tombstone = try await store.delete(type: type, id: id, ifMatch: ifMatch)
         var headers = HTTPFields()
         if let tombstone { headers[.eTag] = tombstone.etag }
         return Response(status: .noContent, headers: headers)
@@ -231,7 +255,12 @@ struct FHIRAPI: Sendable {
             }
             query.before = before
         }
-        let page = try await store.history(query)
+        let access = try access()
+        switch scope {
+        case .instance(let type, _), .type(let type): try access.require(.read, on: type)
+        case .system: break
+        }
+        let page = try await store.history(query).keeping { access.allows(.read, $0.resource) }
         auditRead(page.entries.map(\.resource).filter { !$0.isDeleted }, listed: true)
         let bundle = HistoryBundle(page: page, query: query, baseURL: baseURL(request), requestPath: request.uri.path,
                                    atParameter: parameters.get("_at"))
@@ -239,6 +268,11 @@ struct FHIRAPI: Sendable {
     }
 
     // MARK: Helpers
+
+    /// The current request's rights over resources (403 when it was not authenticated).
+    func access() throws -> ResourceAccess {
+        try ResourceAccess.current(store: store, parser: searchParser)
+    }
 
     private func resourceType(_ context: some RequestContext) throws -> String {
         let type = context.parameters.get("type") ?? ""

@@ -16,6 +16,9 @@ public struct FHIRError: Error, Sendable {
         self.init(status, OperationOutcome(.error, code, diagnostics, expression: expression))
     }
 
+    /// The answer when the audit record of a request cannot be written (fail closed).
+    static let auditUnavailable = FHIRError(.serviceUnavailable, .transient, "The audit log cannot be written, so the request is refused; try again later")
+
     static func badRequest(_ diagnostics: String, expression: [String] = []) -> FHIRError {
         FHIRError(.badRequest, .invalid, diagnostics, expression: expression)
     }

@@ -12,14 +12,33 @@ public struct ServerConfiguration: Sendable {
     /// How old an ingest batch gets before workers process it with everything pending (the
     /// bound on Observation versions per merge window; see `IngestWorker`).
     public var ingestFlushInterval: Duration
+    /// What `/.well-known/smart-configuration` tells clients about the authorization server.
+    public var smart: SMARTDiscovery
 
     public init(host: String = "127.0.0.1", port: Int = 8080, baseURL: String? = nil, maxBodySize: Int = 16 << 20,
-                softwareVersion: String = "0.1.0", ingestFlushInterval: Duration = .seconds(1)) {
+                softwareVersion: String = "0.1.0", ingestFlushInterval: Duration = .seconds(1), smart: SMARTDiscovery = SMARTDiscovery()) {
         self.host = host
         self.port = port
         self.baseURL = baseURL
         self.maxBodySize = maxBodySize
         self.softwareVersion = softwareVersion
         self.ingestFlushInterval = ingestFlushInterval
+        self.smart = smart
+    }
+}
+
+/// The authorization server SMART clients get tokens from (Vesta verifies tokens; it does not
+/// issue them), as `/.well-known/smart-configuration` announces it.
+public struct SMARTDiscovery: Sendable {
+    public var issuer: String?
+    public var jwksURL: String?
+    public var authorizationEndpoint: String?
+    public var tokenEndpoint: String?
+
+    public init(issuer: String? = nil, jwksURL: String? = nil, authorizationEndpoint: String? = nil, tokenEndpoint: String? = nil) {
+        self.issuer = issuer
+        self.jwksURL = jwksURL
+        self.authorizationEndpoint = authorizationEndpoint
+        self.tokenEndpoint = tokenEndpoint
     }
 }

@@ -26,10 +26,13 @@ public struct VestaServerDependencies: Sendable {
     public let audit: AuditRecorder
     /// Subscriptions: admission of Subscription writes, matching, delivery, websocket bindings.
     public let subscriptions: SubscriptionEngine
+    /// Who may call: bearer-token verification, or `.off` (loopback only).
+    public let authenticator: Authenticator
 
     public init(client: PostgresClient, store: ResourceStore, migrator: Migrator, definitions: FHIRDefinitions,
                 metrics: RequestMetrics, ingest: IngestPipeline, audit: AuditRecorder, subscriptions: SubscriptionEngine,
-                startupMappings: (device: String, fhir: String)? = nil, keyRefresh: KeyRingRefresh? = nil) {
+                authenticator: Authenticator = .off, startupMappings: (device: String, fhir: String)? = nil,
+                keyRefresh: KeyRingRefresh? = nil) {
         self.client = client
         self.store = store
         self.migrator = migrator
@@ -40,6 +43,7 @@ public struct VestaServerDependencies: Sendable {
         self.keyRefresh = keyRefresh
         self.audit = audit
         self.subscriptions = subscriptions
+        self.authenticator = authenticator
     }
 }
 
@@ -51,6 +55,7 @@ public enum VestaApplication {
     ) -> Router<VestaRequestContext> {
         let router = Router(context: VestaRequestContext.self)
         router.add(middleware: RequestObservationMiddleware(metrics: dependencies.metrics))
+        router.add(middleware: AuthenticationMiddleware(authenticator: dependencies.authenticator, audit: dependencies.audit))
         router.add(middleware: AuditMiddleware(recorder: dependencies.audit))
         router.add(middleware: OperationOutcomeMiddleware())
         OperationsRoutes(client: dependencies.client, migrator: dependencies.migrator, metrics: dependencies.metrics, logger: logger)
@@ -68,6 +73,7 @@ public enum VestaApplication {
             configuration: configuration)
         let fhir = router.group("fhir").add(middleware: ContentNegotiationMiddleware())
         api.register(on: fhir)
+        SMARTConfigurationRoutes(configuration: configuration, authenticator: dependencies.authenticator).register(on: router)
         EventFeedRoutes(client: dependencies.client, baseURL: configuration.baseURL, logger: logger).register(on: router)
         MappingDebuggerRoutes(maxBodySize: configuration.maxBodySize).register(on: router)
         IngestRoutes(pipeline: dependencies.ingest, maxBodySize: configuration.maxBodySize).register(on: router)
@@ -82,7 +88,8 @@ public enum VestaApplication {
     ) -> some ApplicationProtocol {
         var app = Application(
             router: router(configuration: configuration, dependencies: dependencies, logger: logger),
-            server: SubscriptionWebSocket.server(engine: dependencies.subscriptions, store: dependencies.store),
+            server: SubscriptionWebSocket.server(engine: dependencies.subscriptions, store: dependencies.store,
+                                                 authenticator: dependencies.authenticator),
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "Vesta"),
             logger: logger)
         app.addServices(dependencies.client)

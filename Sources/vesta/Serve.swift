@@ -82,10 +82,13 @@ struct Serve: AsyncParsableCommand {
 
     @OptionGroup var database: DatabaseOptions
     @OptionGroup var encryptionOptions: EncryptionOptions
+    @OptionGroup var accessOptions: AccessOptions
 
     func run() async throws {
         try encryptionOptions.requireKey(for: database)
         let logger = try database.makeLogger()
+        let authenticator = try await accessOptions.authenticator(host: host)
+        logger.info(authenticator.verifier == nil ? "authentication is off (loopback only)" : "bearer tokens are required")
         let loaded = try LoadedDefinitions.load(database)
         let (definitions, indexer) = (loaded.definitions, loaded.indexer)
         let migrator = try Migrator(directory: try ProjectFiles.directory(named: "migrations", explicit: database.migrationsDirectory))
@@ -113,11 +116,11 @@ struct Serve: AsyncParsableCommand {
             let dependencies = VestaServerDependencies(
                 client: client, store: store, migrator: migrator, definitions: definitions, metrics: metrics,
                 ingest: ingest, audit: AuditRecorder(mode: auditMode, store: store), subscriptions: subscriptions,
-                startupMappings: mappings.map { ($0.device, $0.fhir) },
+                authenticator: authenticator, startupMappings: mappings.map { ($0.device, $0.fhir) },
                 keyRefresh: encryption.map { KeyRingRefresh(keys: $0.atRest.keys, store: $0.keyStore, client: client, logger: logger) })
             let configuration = ServerConfiguration(
                 host: host, port: port, baseURL: baseURL?.trimmingSuffix("/"), maxBodySize: maxBodySize,
-                ingestFlushInterval: .milliseconds(max(ingestFlushMilliseconds, 0)))
+                ingestFlushInterval: .milliseconds(max(ingestFlushMilliseconds, 0)), smart: accessOptions.discovery)
             logger.info("Vesta listening", metadata: ["url": "http://\(host):\(port)/fhir"])
             try await VestaApplication.application(configuration: configuration, dependencies: dependencies, logger: logger)
                 .runService()

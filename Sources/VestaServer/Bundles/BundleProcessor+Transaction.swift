@@ -94,10 +94,16 @@ extension BundleProcessor {
     ) async throws -> [(Int, BundleEntryResult)] {
         var indices: [Int] = []
         var creates: [NewResource] = []
+        let access = try api.access()
         for (index, entry) in entries.enumerated() {
             guard case .create(let id) = actions[index] else { continue }
             var resource = try Self.rewritten(entry, rewriter)
             resource["id"] = .string(id)
+            do {
+                try access.requireAllowed(.create, type: entry.type, id: id, content: resource)
+            } catch let error as FHIRError {
+                throw BundleEntryError(entry, error)
+            }
             indices.append(index)
             creates.append(NewResource(type: entry.type, id: id, resource: resource))
         }

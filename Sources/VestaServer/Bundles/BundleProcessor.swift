@@ -1,3 +1,4 @@
+import Access
 import FHIRCore
 import FHIRSearch
 import FHIRStore
@@ -51,6 +52,7 @@ struct BundleProcessor: Sendable {
 
     private func checked(_ entry: BundleEntryRequest) throws -> BundleEntryRequest {
         var entry = entry
+        try api.access().require(Self.permission(entry), on: entry.type)
         if entry.version != nil, entry.method != .get { throw FHIRError.badRequest("Only GET may name a version (_history)") }
         switch entry.method {
         case .get:
@@ -79,6 +81,16 @@ struct BundleProcessor: Sendable {
             try requireIdOrCondition(entry)
         }
         return entry
+    }
+
+    /// The SMART permission an entry needs on its type.
+    private static func permission(_ entry: BundleEntryRequest) -> SMARTScope.Permissions {
+        switch entry.method {
+        case .get: entry.id == nil ? .search : .read
+        case .post: .create
+        case .put, .patch: .update
+        case .delete: .delete
+        }
     }
 
     private func requireIdOrCondition(_ entry: BundleEntryRequest) throws {
@@ -188,19 +200,23 @@ struct BundleProcessor: Sendable {
             switch action {
             case .create(let id):
                 // Only reached for a single create (batch); transactions create set-based.
+                try api.access().requireAllowed(.create, type: entry.type, id: id, content: entry.resource ?? JSONObject())
                 let created = try await store.createAll([NewResource(type: entry.type, id: id, resource: entry.resource ?? JSONObject())])
                 return written(created[0], entry: entry)
             case .existing(let match):
+                try api.access().requireAllowed(.read, match)
                 return BundleEntryResult(status: .ok, resource: match, isWrite: true,
                                          message: "\(entry.type)/\(match.id) already matches ifNoneExist")
             case .update(let id):
                 var resource = entry.resource ?? JSONObject()
                 resource["id"] = .string(id)
-                return written(try await store.update(resource, type: entry.type, id: id, ifMatch: entry.ifMatch), entry: entry)
+                let ifMatch = try await api.access().checkUpdate(type: entry.type, id: id, content: resource, ifMatch: entry.ifMatch, in: store)
+                return written(try await store.update(resource, type: entry.type, id: id, ifMatch: ifMatch), entry: entry)
             case .patch(let id):
                 return try await patch(entry, id: id, in: store)
             case .delete(let id):
-                let tombstone = try await store.delete(type: entry.type, id: id, ifMatch: entry.ifMatch)
+                let ifMatch = try await api.access().checkDelete(type: entry.type, id: id, ifMatch: entry.ifMatch, in: store)
+                let tombstone = try await store.delete(type: entry.type, id: id, ifMatch: ifMatch)
                 return BundleEntryResult(status: .noContent, resource: tombstone, isWrite: true, message: "Deleted \(entry.type)/\(id)")
             case .deleteNothing:
                 return BundleEntryResult(status: .noContent, isWrite: true, message: "No \(entry.type) matches the condition")
@@ -221,15 +237,19 @@ struct BundleProcessor: Sendable {
     private func patch(_ entry: BundleEntryRequest, id: String, in store: ResourceStore) async throws -> BundleEntryResult {
         let (format, document) = try patch(of: entry)
         let admission = api.admission
+        let access = try api.access()
         let type = entry.type
         let result = try await store.modify(type: type, id: id, ifMatch: entry.ifMatch) { current in
+            try access.requireAllowed(.update, type: type, id: id, content: current)
             guard let object = try format.apply(document, to: .object(current)).objectValue else {
                 throw FHIRError(.unprocessableContent, .processing, "The patch must leave a JSON object")
             }
             guard object["resourceType"] == .string(type), object["id"] == .string(id) else {
                 throw FHIRError(.unprocessableContent, .processing, "The patch must not change resourceType or id")
             }
-            return try admission.admit(object)
+            let admitted = try admission.admit(object)
+            try access.requireAllowed(.update, type: type, id: id, content: admitted)
+            return admitted
         }
         return BundleEntryResult(status: .ok, resource: result.resource, isWrite: true, message: "Patched \(type)/\(id)")
     }
@@ -237,6 +257,7 @@ struct BundleProcessor: Sendable {
     /// GET: a read, a version read, or a search (a searchset Bundle), with `ifNoneMatch` and
     /// `ifModifiedSince` answered 304.
     private func read(_ entry: BundleEntryRequest, in store: ResourceStore) async throws -> BundleEntryResult {
+        let access = try api.access()
         guard let id = entry.id else {
             var query: SearchQuery
             do {
@@ -244,9 +265,11 @@ struct BundleProcessor: Sendable {
             } catch {
                 throw FHIRError.badRequest(error.description)
             }
+            let applied = query.applied
+            try access.narrow(&query, type: entry.type)
             let count = query.count ?? FHIRAPI.defaultPageSize
-            let page = try await api.runSearch(query, count: count, in: store)
-            let bundle = SearchBundle(page: page, searchURL: "\(baseURL)/\(entry.type)", applied: query.applied, count: count,
+            let page = access.filter(try await api.runSearch(query, count: count, in: store))
+            let bundle = SearchBundle(page: page, searchURL: "\(baseURL)/\(entry.type)", applied: applied, count: count,
                                       baseURL: baseURL, reshape: api.reshaping(query))
             return BundleEntryResult(status: .ok, body: bundle.text)
         }
@@ -257,6 +280,7 @@ struct BundleProcessor: Sendable {
             resource = try await store.read(type: entry.type, id: id)
         }
         if resource.isDeleted { throw StoreError.deleted(type: entry.type, id: id, version: resource.version) }
+        try access.requireAllowed(.read, resource)
         let unchanged = entry.ifNoneMatch.map { RequestParsing.version(fromETag: $0) == resource.version || $0 == "*" }
             ?? entry.ifModifiedSince.map { resource.lastUpdated <= $0 } ?? false
         if unchanged { return BundleEntryResult(status: .notModified, resource: resource, bodyOmitted: true) }

@@ -1,9 +1,11 @@
+import Access
 import FHIRStore
 import Foundation
 import Hummingbird
 import HummingbirdCore
 import HummingbirdWebSocket
 import Logging
+import NIOCore
 import Notifications
 
 /// The R4 websocket channel at `/fhir/$websocket`: a client sends `bind <subscription id>`
@@ -13,13 +15,18 @@ import Notifications
 enum SubscriptionWebSocket {
     static let paths: Set<String> = ["/fhir/$websocket", "/fhir/%24websocket"]
 
-    static func server(engine: SubscriptionEngine, store: ResourceStore) -> HTTPServerBuilder {
-        .http1WebSocketUpgrade { request, _, _ in
+    /// The upgrade needs a bearer token whose scopes may read Subscriptions (when
+    /// authorization is on); a refused upgrade is answered as a plain HTTP request would be.
+    static func server(engine: SubscriptionEngine, store: ResourceStore, authenticator: Authenticator) -> HTTPServerBuilder {
+        .http1WebSocketUpgrade(shouldUpgrade: { (request: HTTPRequest, _: any Channel, _: Logger) async throws -> ShouldUpgradeResult<WebSocketDataHandler<HTTP1WebSocketUpgradeChannel.Context>> in
             guard let path = request.path?.split(separator: "?").first, paths.contains(String(path)) else { return .dontUpgrade }
+            guard let grant = try? await authenticator.grant(request.headerFields), grant.permits(.read, on: "Subscription") else {
+                return .dontUpgrade
+            }
             return .upgrade([:]) { inbound, outbound, _ in
                 try await serve(inbound, outbound, engine: engine, store: store)
             }
-        }
+        })
     }
 
     private static func serve(
