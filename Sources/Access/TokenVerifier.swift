@@ -106,6 +106,7 @@ public final class TokenVerifier: Sendable {
         let collection = JWTKeyCollection()
         switch keys {
         case .sharedSecret(let secret):
+            guard secret.utf8.count >= 32 else { throw .keysUnavailable("the HS256 secret must be at least 32 bytes") }
             await collection.add(hmac: HMACKey(from: secret), digestAlgorithm: .sha256)
             return KeySet(collection: collection, kids: [], loadedAt: .now)
         case .jwks(let location):

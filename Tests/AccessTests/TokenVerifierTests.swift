@@ -62,7 +62,7 @@ struct TokenVerifierTests {
             try await verifier.verify(try await Self.hs256(Self.payload(aud: ["https://other.example"])))
         }
         await #expect(throws: AuthenticationError.badSignature) {
-            try await verifier.verify(try await Self.hs256(Self.payload(), secret: "another secret entirely"))
+            try await verifier.verify(try await Self.hs256(Self.payload(), secret: "another secret entirely, also long enough"))
         }
         await #expect(throws: AuthenticationError.malformedToken("a JWT has three dot-separated parts")) { try await verifier.verify("abc") }
     }
@@ -88,11 +88,18 @@ struct TokenVerifierTests {
         try Data(jwks.utf8).write(to: file)
         defer { try? FileManager.default.removeItem(at: file) }
         let verifier = try await TokenVerifier.make(.init(keys: .jwks(.file(file.path)), issuer: "https://auth.example"))
-        let token = try await JWTKeyCollection().add(ecdsa: key, kid: "k1").sign(Self.payload())
+        let token = try await JWTKeyCollection().add(ecdsa: key, kid: "k1").sign(Self.payload(), kid: "k1")
         #expect(try await verifier.verify(token).patient == "p1")
-        let other = try await JWTKeyCollection().add(ecdsa: ES256PrivateKey(), kid: "k2").sign(Self.payload())
+        let other = try await JWTKeyCollection().add(ecdsa: ES256PrivateKey(), kid: "k2").sign(Self.payload(), kid: "k2")
         await #expect(throws: AuthenticationError.unknownKey("k2")) { try await verifier.verify(other) }
         await #expect(throws: AuthenticationError.unsupportedAlgorithm("HS256")) { try await verifier.verify(try await Self.hs256(Self.payload())) }
+    }
+
+    @Test("a short HS256 secret stops the verifier from being made")
+    func shortSecret() async {
+        await #expect(throws: AuthenticationError.keysUnavailable("the HS256 secret must be at least 32 bytes")) {
+            try await TokenVerifier.make(.init(keys: .sharedSecret("short")))
+        }
     }
 
     @Test("a missing JWKS file stops the verifier from being made")

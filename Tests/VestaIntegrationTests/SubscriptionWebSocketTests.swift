@@ -20,7 +20,7 @@ import Testing
 
         let app = Application(
             router: VestaApplication.router(configuration: client.configuration, dependencies: client.dependencies, logger: client.environment.logger),
-            server: SubscriptionWebSocket.server(engine: client.subscriptions, store: client.store),
+            server: SubscriptionWebSocket.server(engine: client.subscriptions, store: client.store, authenticator: client.authenticator),
             configuration: .init(address: .hostname("127.0.0.1", port: 0)), logger: client.environment.logger)
         try await app.test(.live) { http in
             let port = try #require(http.port)

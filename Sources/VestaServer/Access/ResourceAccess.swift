@@ -132,9 +132,12 @@ struct ResourceAccess: Sendable {
     }
 
     /// The criterion "in Patient `patient`'s compartment" for `memberType`, from the official
-    /// CompartmentDefinition (a Patient is in its own compartment by id).
+    /// CompartmentDefinition; for a Patient, the patient itself (not those it links to).
     func compartmentCriterion(patient: String, memberType: String) throws -> SearchCriterion {
-        try Self.compartmentCriterion((type: "Patient", id: patient), memberType: memberType, registry: store.registry)
+        if memberType == "Patient", let idParameter = store.registry.parameter("_id", for: memberType) {
+            return .match(ParameterMatch(parameter: idParameter, modifier: nil, values: [.token(system: nil, code: patient)]))
+        }
+        return try Self.compartmentCriterion((type: "Patient", id: patient), memberType: memberType, registry: store.registry)
     }
 
     static func compartmentCriterion(

@@ -57,7 +57,8 @@ struct FHIRTestClient: Sendable {
     ///   - subscriptionRetry: how long failing deliveries are retried before a Subscription is set to error.
     static func make(maxBodySize: Int = 16 << 20, isolated: Bool = false, readyMappings: Bool = true,
                      identityMode: IdentityMode = .lookup, encrypted: Bool = false, audit: AuditMode = .off,
-                     allowPrivateEndpoints: Bool = true, subscriptionRetry: Duration = .seconds(86_400)) async throws -> FHIRTestClient {
+                     allowPrivateEndpoints: Bool = true, subscriptionRetry: Duration = .seconds(86_400),
+                     authenticator: Authenticator = .off) async throws -> FHIRTestClient {
         let separate = isolated || encrypted || audit != .off
         let environment = separate ? try await TestDatabase.shared.isolated() : try await TestDatabase.shared.start()
         let keys = encrypted ? try await TestEncryption.make(environment, keyEncryptionKey: try SymmetricKey.random()) : nil
@@ -74,7 +75,8 @@ struct FHIRTestClient: Sendable {
         return FHIRTestClient(environment: environment,
                               configuration: ServerConfiguration(baseURL: "http://vesta.test/fhir", maxBodySize: maxBodySize),
                               encryption: encryption, keyStore: keys?.keyStore, auditMode: audit,
-                              audit: AuditRecorder(mode: audit, store: store), ingest: ingest, subscriptions: subscriptions)
+                              audit: AuditRecorder(mode: audit, store: store), ingest: ingest, subscriptions: subscriptions,
+                              authenticator: authenticator)
     }
 
     var store: ResourceStore {
@@ -89,19 +91,22 @@ struct FHIRTestClient: Sendable {
             client: environment.client, store: store, parser: subscriptions.parser, allowPrivateEndpoints: true,
             retryPeriod: .seconds(86_400), registry: Self.metrics.registry, logger: environment.logger)
         return FHIRTestClient(environment: environment, configuration: configuration, encryption: encryption, keyStore: keyStore,
-                              auditMode: auditMode, audit: audit, ingest: ingest, subscriptions: fresh)
+                              auditMode: auditMode, audit: audit, ingest: ingest, subscriptions: fresh, authenticator: authenticator)
     }
 
     /// Ingestion with the ready mappings of `mappings/vesta-bench-vitals`.
     let ingest: IngestPipeline
     /// Subscription matching and delivery; tests run its steps (or its service) themselves.
     let subscriptions: SubscriptionEngine
+    /// Who may call (authorization off unless a test gives a verifier).
+    let authenticator: Authenticator
 
     /// What the server is assembled from, as `vesta serve` assembles it.
     var dependencies: VestaServerDependencies {
         VestaServerDependencies(
             client: environment.client, store: store, migrator: environment.migrator,
-            definitions: environment.definitions, metrics: Self.metrics, ingest: ingest, audit: audit, subscriptions: subscriptions)
+            definitions: environment.definitions, metrics: Self.metrics, ingest: ingest, audit: audit, subscriptions: subscriptions,
+            authenticator: authenticator)
     }
 
     func send(_ method: HTTPRequest.Method, _ uri: String, body: String? = nil, bytes: [UInt8]? = nil,
