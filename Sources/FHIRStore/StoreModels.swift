@@ -79,9 +79,11 @@ public struct HistoryPage: Sendable {
     public let total: Int?
 
     /// The page with only the entries `isIncluded` keeps (what the caller may see); the
-    /// cursor stays, so paging goes on past the dropped entries.
+    /// cursor stays, so paging goes on past the dropped entries, and the total is dropped
+    /// with the first dropped entry (it counted what the caller may not see).
     public func keeping(_ isIncluded: (Entry) -> Bool) -> HistoryPage {
-        HistoryPage(entries: entries.filter(isIncluded), nextBefore: nextBefore, total: total.map { _ in entries.filter(isIncluded).count })
+        let kept = entries.filter(isIncluded)
+        return HistoryPage(entries: kept, nextBefore: nextBefore, total: kept.count == entries.count ? total : nil)
     }
 }
 
