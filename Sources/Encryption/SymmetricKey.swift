@@ -1,5 +1,3 @@
-import COpenSSL
-
 /// A 256-bit key for AESGCM and HMACSHA256.
 ///
 /// Its description, debug description and mirror never show the bytes, so a key that ends
@@ -34,11 +32,7 @@ public struct SymmetricKey: Sendable, Equatable, CustomStringConvertible, Custom
     }
 
     public static func == (lhs: SymmetricKey, rhs: SymmetricKey) -> Bool {
-        lhs.bytes.withUnsafeBytes { left in
-            rhs.bytes.withUnsafeBytes { right in
-                left.count == right.count && CRYPTO_memcmp(left.baseAddress, right.baseAddress, left.count) == 0
-            }
-        }
+        ConstantTime.equal(lhs.bytes, rhs.bytes)
     }
 
     public var description: String { "SymmetricKey(256 bits, redacted)" }
