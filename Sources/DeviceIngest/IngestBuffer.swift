@@ -12,6 +12,9 @@ public struct IngestBatch: Sendable {
     public let messages: [JSONValue]
     /// The messages are normalized measurements (`Measurement.jsonValue`), not device messages.
     public let holdsMeasurements: Bool
+    /// The device whose key posted the messages: they may only yield measurements of this
+    /// device. Nil when no device key authenticated the POST (token callers, auth off).
+    public let deviceId: String?
 }
 
 /// The durable buffer between `POST /ingest` and the workers (`ingest_batch`), and the
@@ -26,6 +29,8 @@ public struct IngestBuffer: Sendable {
     /// What sealed batch and dead-letter texts are bound to.
     static let batchContext = "ingest_batch"
     static let deadLetterContext = "ingest_dead_letter"
+    static let batchDeviceContext = "ingest_batch.device_id"
+    static let deadLetterDeviceContext = "ingest_dead_letter.device_id"
 
     public init(client: PostgresClient, sealer: any ResourceSealer, logger: Logger) {
         self.client = client
@@ -47,8 +52,9 @@ public struct IngestBuffer: Sendable {
     }
 
     /// Stores a batch; when this returns, the messages are committed in PostgreSQL.
-    public func append(_ messages: [JSONValue]) async throws -> Int64 {
-        try await insertBatch(messages, holdsMeasurements: false, on: .pool(client))
+    /// - Parameter deviceId: the device whose key authenticated the POST, if one did.
+    public func append(_ messages: [JSONValue], deviceId: String? = nil) async throws -> Int64 {
+        try await insertBatch(messages, holdsMeasurements: false, deviceId: deviceId, on: .pool(client))
     }
 
     /// Where a batch is inserted: any pooled connection, or one inside a transaction.
@@ -64,13 +70,17 @@ public struct IngestBuffer: Sendable {
         }
     }
 
-    private func insertBatch(_ messages: [JSONValue], holdsMeasurements: Bool, on executor: Executor) async throws -> Int64 {
+    private func insertBatch(_ messages: [JSONValue], holdsMeasurements: Bool, deviceId: String?,
+                             on executor: Executor) async throws -> Int64 {
         let text = try sealer.sealText(JSONWriter.string(.array(messages)), context: Self.batchContext)
+        let device = try deviceId.map { try sealer.sealText($0, context: Self.batchDeviceContext) }
         let count = Int32(clamping: messages.count)
         let kind = holdsMeasurements ? "measurements" : "messages"
         let rows = try await executor.query(
-            "INSERT INTO ingest_batch (messages, message_count, content_kind) VALUES (\(text), \(count), \(kind)) RETURNING id",
-            logger: logger)
+            """
+            INSERT INTO ingest_batch (messages, message_count, content_kind, device_id)
+            VALUES (\(text), \(count), \(kind), \(device)) RETURNING id
+            """, logger: logger)
         for try await id in rows.decode(Int64.self) { return id }
         throw IngestError.storage("the batch was not stored")
     }
@@ -105,13 +115,15 @@ public struct IngestBuffer: Sendable {
             )
             UPDATE ingest_batch b SET lease_until = now() + \(Self.lease)::interval, attempts = attempts + 1
               FROM candidates c WHERE b.id = c.id AND c.before < \(maxMessages)
-            RETURNING b.id, b.received_at, b.messages, b.content_kind = 'measurements'
+            RETURNING b.id, b.received_at, b.messages, b.content_kind = 'measurements', b.device_id
             """, logger: logger)
         var batches: [IngestBatch] = []
-        for try await (batchId, receivedAt, stored, holdsMeasurements) in rows.decode((Int64, Date, String, Bool).self) {
+        for try await (batchId, receivedAt, stored, holdsMeasurements, storedDevice) in rows.decode((Int64, Date, String, Bool, String?).self) {
             let text: String
+            let deviceId: String?
             do {
                 text = try sealer.unsealText(stored, context: Self.batchContext)
+                deviceId = try storedDevice.map { try sealer.unsealText($0, context: Self.batchDeviceContext) }
             } catch {
                 // Left pending and leased: it stays in the table (and in the pending count)
                 // for an operator, without blocking the batches behind it.
@@ -120,7 +132,7 @@ public struct IngestBuffer: Sendable {
             }
             let messages = (try? JSONReader.parse(text))?.arrayValue ?? []
             batches.append(IngestBatch(id: batchId, receivedAt: FHIRInstant(date: receivedAt), messages: messages,
-                                       holdsMeasurements: holdsMeasurements))
+                                       holdsMeasurements: holdsMeasurements, deviceId: deviceId))
         }
         return batches.sorted { $0.id < $1.id }
     }
@@ -138,14 +150,18 @@ public struct IngestBuffer: Sendable {
         let messages = try deadLetters.map { letter in
             try letter.message.map { try sealer.sealText(JSONWriter.string($0), context: Self.deadLetterContext) } ?? ""
         }
+        let devices = try deadLetters.map { letter in
+            try letter.deviceId.map { try sealer.sealText($0, context: Self.deadLetterDeviceContext) } ?? ""
+        }
         let ids = batches.map(\.id)
         try await client.query(
             """
             WITH letters AS (
-                INSERT INTO ingest_dead_letter (batch_id, stage, reason, type_name, message)
-                SELECT batch_id, stage, reason, nullif(type_name, ''), nullif(message, '')
-                  FROM unnest(\(batchIds)::bigint[], \(stages)::text[], \(reasons)::text[], \(typeNames)::text[], \(messages)::text[])
-                       AS letter(batch_id, stage, reason, type_name, message)
+                INSERT INTO ingest_dead_letter (batch_id, stage, reason, type_name, message, device_id)
+                SELECT batch_id, stage, reason, nullif(type_name, ''), nullif(message, ''), nullif(device_id, '')
+                  FROM unnest(\(batchIds)::bigint[], \(stages)::text[], \(reasons)::text[], \(typeNames)::text[], \(messages)::text[],
+                              \(devices)::text[])
+                       AS letter(batch_id, stage, reason, type_name, message, device_id)
             )
             UPDATE ingest_batch SET state = 'done', processed_at = now(), lease_until = NULL,
                    measurements = CASE WHEN id = \(first) THEN \(Int32(report.measurements)) ELSE 0 END,
@@ -190,36 +206,44 @@ public struct IngestBuffer: Sendable {
     }
 
     /// Queues dead letters again (those in `ids`, or all), in one transaction: device messages
-    /// that failed normalization go into a new batch of messages, measurements that failed
-    /// identity or Observation writing into a new batch of measurements; the letters are
-    /// removed. Returns how many letters were queued and the new batch ids.
+    /// that failed normalization or were refused for another device's measurements go into new
+    /// batches of messages, one per device that posted them (so they are checked against it
+    /// again), measurements that failed identity or Observation writing into a new batch of
+    /// measurements; the letters are removed. Returns how many letters were queued and the new
+    /// batch ids.
     public func retryDeadLetters(ids: [Int64]?) async throws -> (letters: Int, batches: [Int64]) {
         try await client.inTransaction(logger: logger) { connection in
                 let rows = try await connection.query(
                     """
                     DELETE FROM ingest_dead_letter
                      WHERE message IS NOT NULL AND (\(ids)::bigint[] IS NULL OR id = ANY(\(ids)::bigint[]))
-                    RETURNING id, stage, message
+                    RETURNING id, stage, message, device_id
                     """, logger: logger)
-                var letters: [(id: Int64, stage: String, message: String)] = []
-                for try await letter in rows.decode((Int64, String, String).self) { letters.append(letter) }
-                var messages: [JSONValue] = []
+                var letters: [(id: Int64, stage: String, message: String, device: String?)] = []
+                for try await letter in rows.decode((Int64, String, String, String?).self) { letters.append(letter) }
+                var messages: [(deviceId: String?, messages: [JSONValue])] = []
                 var measurements: [JSONValue] = []
                 for letter in letters.sorted(by: { $0.id < $1.id }) {
                     let text = try sealer.unsealText(letter.message, context: Self.deadLetterContext)
                     guard let message = try? JSONReader.parse(text) else { continue }
-                    if letter.stage == DeadLetter.Stage.normalize.rawValue {
-                        messages.append(message)
-                    } else {
+                    switch DeadLetter.Stage(rawValue: letter.stage) {
+                    case .normalize, .authorization:
+                        let deviceId = try letter.device.map { try sealer.unsealText($0, context: Self.deadLetterDeviceContext) }
+                        if let index = messages.firstIndex(where: { $0.deviceId == deviceId }) {
+                            messages[index].messages.append(message)
+                        } else {
+                            messages.append((deviceId, [message]))
+                        }
+                    case .identity, .observation, nil:
                         measurements += message.arrayValue ?? []
                     }
                 }
                 var batches: [Int64] = []
-                if !messages.isEmpty {
-                    batches.append(try await insertBatch(messages, holdsMeasurements: false, on: .connection(connection)))
+                for (deviceId, group) in messages {
+                    batches.append(try await insertBatch(group, holdsMeasurements: false, deviceId: deviceId, on: .connection(connection)))
                 }
                 if !measurements.isEmpty {
-                    batches.append(try await insertBatch(measurements, holdsMeasurements: true, on: .connection(connection)))
+                    batches.append(try await insertBatch(measurements, holdsMeasurements: true, deviceId: nil, on: .connection(connection)))
                 }
                 return (letters.count, batches)
         }
@@ -230,7 +254,8 @@ public struct IngestBuffer: Sendable {
     /// messages never change, so each row is rewritten only if it still holds what was read.
     /// Returns how many rows were rewritten.
     public func reencrypt(batchSize: Int = 500) async throws -> Int {
-        let stores = [("ingest_batch", "messages", Self.batchContext), ("ingest_dead_letter", "message", Self.deadLetterContext)]
+        let stores = [("ingest_batch", "messages", Self.batchContext), ("ingest_dead_letter", "message", Self.deadLetterContext),
+                      ("ingest_batch", "device_id", Self.batchDeviceContext), ("ingest_dead_letter", "device_id", Self.deadLetterDeviceContext)]
         var count = 0
         for (table, column, context) in stores {
             var after: Int64 = 0
@@ -260,14 +285,17 @@ public struct IngestBuffer: Sendable {
         return count
     }
 
-    /// How many stored batches and dead letters each data key seals (nil: plaintext, written
-    /// while encryption was off). For `vesta keys status`.
+    /// How many stored texts of batches and dead letters (their messages, and the device ids
+    /// that posted them) each data key seals (nil: plaintext, written while encryption was
+    /// off). For `vesta keys status`.
     public func keyUsage() async throws -> [UInt32?: Int] {
         let rows = try await client.query(
             """
             SELECT CASE WHEN text LIKE '$vesta$%' THEN split_part(text, '$', 3) END, count(*) FROM (
                 SELECT messages AS text FROM ingest_batch
                 UNION ALL SELECT message FROM ingest_dead_letter WHERE message IS NOT NULL
+                UNION ALL SELECT device_id FROM ingest_batch WHERE device_id IS NOT NULL
+                UNION ALL SELECT device_id FROM ingest_dead_letter WHERE device_id IS NOT NULL
             ) AS stored GROUP BY 1
             """, logger: logger)
         var usage: [UInt32?: Int] = [:]
@@ -281,17 +309,18 @@ public struct IngestBuffer: Sendable {
     public func deadLetters(limit: Int) async throws -> [JSONValue] {
         let rows = try await client.query(
             """
-            SELECT id, batch_id, stage, reason, type_name, message, recorded_at FROM ingest_dead_letter
+            SELECT id, batch_id, stage, reason, type_name, message, recorded_at, device_id FROM ingest_dead_letter
              ORDER BY id DESC LIMIT \(Int64(limit))
             """, logger: logger)
         var letters: [JSONValue] = []
-        for try await (id, batchId, stage, reason, typeName, message, recordedAt)
-            in rows.decode((Int64, Int64, String, String, String?, String?, Date).self) {
+        for try await (id, batchId, stage, reason, typeName, message, recordedAt, device)
+            in rows.decode((Int64, Int64, String, String, String?, String?, Date, String?).self) {
             var letter: JSONObject = ["id": .number(String(id)), "batch": .number(String(batchId)),
                                       "stage": .string(stage), "reason": .string(reason)]
             letter["typeName"] = typeName.map(JSONValue.string)
             letter["message"] = try message.flatMap { try JSONReader.parse(try sealer.unsealText($0, context: Self.deadLetterContext)) }
             letter["recorded"] = .string(FHIRInstant(date: recordedAt).fhirString)
+            letter["postedBy"] = try device.map { .string(try sealer.unsealText($0, context: Self.deadLetterDeviceContext)) }
             letters.append(.object(letter))
         }
         return letters
@@ -300,7 +329,8 @@ public struct IngestBuffer: Sendable {
 
 /// A message, or a group of measurements, that could not become an Observation.
 public struct DeadLetter: Sendable {
-    public enum Stage: String, Sendable { case normalize, identity, observation }
+    /// `authorization`: a device-key batch's message yielded measurements of another device.
+    public enum Stage: String, Sendable { case normalize, authorization, identity, observation }
     public let stage: Stage
     public let reason: String
     public let typeName: String?
@@ -308,6 +338,9 @@ public struct DeadLetter: Sendable {
     /// The batch the message came in; nil for measurement groups (they may span the batches
     /// processed together; recorded under the first).
     public var batchId: Int64? = nil
+    /// The device whose key posted the message (`IngestBatch.deviceId`), kept so a retry is
+    /// checked against it again.
+    public var deviceId: String? = nil
 }
 
 /// Why ingestion could not proceed at all (as opposed to one message failing).

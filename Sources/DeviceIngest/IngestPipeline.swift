@@ -108,7 +108,9 @@ public struct IngestPipeline: Sendable {
     }
 
     /// Adds a batch's measurements: its messages normalized with the device mapping, or the
-    /// measurements it holds. Returns the messages that failed.
+    /// measurements it holds. Returns the messages that failed. A batch posted with a device
+    /// key yields only that device's measurements; a message's measurements of other devices
+    /// are refused as one dead letter (its own are kept), so a device cannot post as another.
     private func read(_ batch: IngestBatch, with mappings: MappingCatalog.Active, into measurements: inout [Measurement]) -> [DeadLetter] {
         var failed: [DeadLetter] = []
         for message in batch.messages {
@@ -121,14 +123,35 @@ public struct IngestPipeline: Sendable {
                 continue
             }
             let event = DeviceEvent(envelope: message) ?? DeviceEvent(body: message, enqueuedTime: batch.receivedAt)
+            let produced: [Measurement]
             do {
-                measurements += try mappings.device.normalize(event)
+                produced = try mappings.device.normalize(event)
             } catch {
                 failed.append(DeadLetter(stage: .normalize, reason: "\(error.exceptionName): \(error.message)",
-                                         typeName: error.typeName, message: message, batchId: batch.id))
+                                         typeName: error.typeName, message: message, batchId: batch.id, deviceId: batch.deviceId))
+                continue
+            }
+            guard let poster = batch.deviceId else {
+                measurements += produced
+                continue
+            }
+            measurements += produced.filter { $0.deviceId == poster }
+            let foreign = produced.filter { $0.deviceId != poster }
+            if let first = foreign.first {
+                failed.append(DeadLetter(stage: .authorization, reason: Self.impersonation(by: poster, of: foreign.map(\.deviceId)),
+                                         typeName: first.type, message: message, batchId: batch.id, deviceId: poster))
             }
         }
         return failed
+    }
+
+    /// Why a device-key batch's measurements of other devices were refused.
+    static func impersonation(by poster: String, of others: [String]) -> String {
+        var distinct: [String] = []
+        for id in others where !distinct.contains(id) { distinct.append(id) }
+        return distinct.count == 1
+            ? "device \(poster) posted a measurement for device \(distinct[0])"
+            : "device \(poster) posted measurements for devices \(distinct.joined(separator: ", "))"
     }
 
     /// How many measurement groups of one batch are written at the same time.

@@ -1,3 +1,4 @@
+import Access
 import DeviceIngest
 import DeviceMapping
 import FHIRCore
@@ -8,6 +9,11 @@ import Hummingbird
 /// answer lists the Observations written. `GET /ingest/errors` lists dead letters,
 /// `POST /ingest/errors/$retry[?id=1,2]` queues them again (after a mapping or data fix),
 /// `GET /ingest/stats` what ingestion has done.
+///
+/// A POST authenticated by a device key (`AccessGrant.current` is `.device(id:)`) is bound to
+/// that device: its messages carry the id as `SystemProperties.iothub-connection-device-id`,
+/// and the worker refuses its measurements of any other device (dead letters, stage
+/// `authorization`).
 struct IngestRoutes: Sendable {
     let pipeline: IngestPipeline
     let maxBodySize: Int
@@ -18,8 +24,9 @@ struct IngestRoutes: Sendable {
                 throw FHIRError(.serviceUnavailable, .notSupported,
                                 "device ingestion needs mappings: PUT /mappings/device and /mappings/fhir, or start vesta with --mappings-dir")
             }
-            let messages = Self.withProperties(try await Self.messages(request, limit: maxBodySize), from: request)
-            let batch = try await pipeline.buffer.append(messages)
+            let device = Self.postingDevice()
+            let messages = Self.envelopes(try await Self.messages(request, limit: maxBodySize), from: request, device: device)
+            let batch = try await pipeline.buffer.append(messages, deviceId: device)
             var answer: JSONObject = ["batch": .number(String(batch)), "messages": .number(String(messages.count))]
             guard request.uri.queryParameters.get("wait") == "true" else {
                 return FHIRResponses.json(.object(answer), status: .accepted, pretty: false)
@@ -56,11 +63,23 @@ struct IngestRoutes: Sendable {
     /// Prefix of request headers that become message `Properties` (`X-Property-patientId: p1`).
     static let propertyHeaderPrefix = "x-property-"
 
+    /// SPEC §0's system property naming the device that sent a message (IoT Hub sets it from
+    /// the device's connection; `IotJsonPathContent` reads the device id from it).
+    static let deviceIdSystemProperty = "iothub-connection-device-id"
+
+    /// The device whose key authenticated this request, if a device key did.
+    static func postingDevice() -> String? {
+        guard case .device(let id) = AccessGrant.current?.caller else { return nil }
+        return id
+    }
+
     /// Wraps each message as SPEC §0 does (`{"Body", "Properties", "SystemProperties"}`) when the
     /// request carries properties — query parameters other than `wait`, and `X-Property-*`
-    /// headers — so IoT-Hub-style templates can read them (`$.Properties.patientId`). Messages
-    /// that already are envelopes, and requests without properties, stay as sent.
-    static func withProperties(_ messages: [JSONValue], from request: Request) -> [JSONValue] {
+    /// headers — so IoT-Hub-style templates can read them (`$.Properties.patientId`), or when a
+    /// device key authenticated it. Messages that already are envelopes keep their properties.
+    /// With a device, every envelope's `SystemProperties.iothub-connection-device-id` is that
+    /// device, overwriting whatever the message claimed. Otherwise messages stay as sent.
+    static func envelopes(_ messages: [JSONValue], from request: Request, device: String?) -> [JSONValue] {
         var properties = JSONObject()
         for (name, value) in RequestParsing.queryPairs(request) where name != "wait" {
             properties[name] = .string(value)
@@ -68,11 +87,19 @@ struct IngestRoutes: Sendable {
         for field in request.headers where field.name.canonicalName.hasPrefix(propertyHeaderPrefix) {
             properties[String(field.name.rawName.dropFirst(propertyHeaderPrefix.count))] = .string(field.value)
         }
-        guard !properties.isEmpty else { return messages }
-        let systemProperties: JSONObject = ["iothub-enqueuedtime": .string(FHIRInstant.now().fhirString)]
+        guard !properties.isEmpty || device != nil else { return messages }
+        var systemProperties: JSONObject = ["iothub-enqueuedtime": .string(FHIRInstant.now().fhirString)]
+        systemProperties[deviceIdSystemProperty] = device.map(JSONValue.string)
         return messages.map { message in
-            if DeviceEvent(envelope: message) != nil { return message }
-            return .object(["Body": message, "Properties": .object(properties), "SystemProperties": .object(systemProperties)])
+            guard DeviceEvent(envelope: message) != nil, var envelope = message.objectValue else {
+                return .object(["Body": message, "Properties": .object(properties), "SystemProperties": .object(systemProperties)])
+            }
+            if let device {
+                var claimed = envelope["SystemProperties"]?.objectValue ?? JSONObject()
+                claimed[deviceIdSystemProperty] = .string(device)
+                envelope["SystemProperties"] = .object(claimed)
+            }
+            return .object(envelope)
         }
     }
 
