@@ -323,6 +323,6 @@ struct FHIRAPI: Sendable {
     /// `[base]` for absolute URLs: the configured base URL, or one built from the request's authority.
     func baseURL(_ request: Request) -> String {
         if let configured = configuration.baseURL { return configured }
-        return "http://\(request.head.authority ?? "\(configuration.host):\(configuration.port)")/fhir"
+        return "\(configuration.scheme)://\(request.head.authority ?? "\(configuration.host):\(configuration.port)")/fhir"
     }
 }

@@ -14,15 +14,22 @@ public struct ServerConfiguration: Sendable {
     public var ingestFlushInterval: Duration
     /// What `/.well-known/smart-configuration` tells clients about the authorization server.
     public var smart: SMARTDiscovery
+    /// TLS (`--tls-cert`, `--tls-key`, …): HTTP/2 and HTTP/1.1 over TLS on the port; nil: plain HTTP/1.1.
+    public var tls: ServerTLS?
+
+    /// `https` with TLS, else `http`: the scheme of URLs built from the request's Host.
+    public var scheme: String { tls == nil ? "http" : "https" }
 
     public init(host: String = "127.0.0.1", port: Int = 8080, baseURL: String? = nil, maxBodySize: Int = 16 << 20,
-                softwareVersion: String = "0.1.0", ingestFlushInterval: Duration = .seconds(1), smart: SMARTDiscovery = SMARTDiscovery()) {
+                softwareVersion: String = "0.1.0", ingestFlushInterval: Duration = .seconds(1), smart: SMARTDiscovery = SMARTDiscovery(),
+                tls: ServerTLS? = nil) {
         self.host = host
         self.port = port
         self.baseURL = baseURL
         self.maxBodySize = maxBodySize
         self.softwareVersion = softwareVersion
         self.ingestFlushInterval = ingestFlushInterval
+        self.tls = tls
         self.smart = smart
     }
 }

@@ -89,7 +89,7 @@ public enum VestaApplication {
         var app = Application(
             router: router(configuration: configuration, dependencies: dependencies, logger: logger),
             server: SubscriptionWebSocket.server(engine: dependencies.subscriptions, store: dependencies.store,
-                                                 authenticator: dependencies.authenticator),
+                                                 authenticator: dependencies.authenticator, tls: configuration.tls),
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "Vesta"),
             logger: logger)
         app.addServices(dependencies.client)

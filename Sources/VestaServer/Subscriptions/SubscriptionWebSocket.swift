@@ -1,6 +1,7 @@
 import Access
 import FHIRStore
 import Foundation
+import HTTPTypes
 import Hummingbird
 import HummingbirdCore
 import HummingbirdWebSocket
@@ -15,10 +16,19 @@ import Notifications
 enum SubscriptionWebSocket {
     static let paths: Set<String> = ["/fhir/$websocket", "/fhir/%24websocket"]
 
-    /// The upgrade needs a bearer token whose scopes may read Subscriptions (when
-    /// authorization is on); a refused upgrade is answered as a plain HTTP request would be.
-    static func server(engine: SubscriptionEngine, store: ResourceStore, authenticator: Authenticator) -> HTTPServerBuilder {
-        .http1WebSocketUpgrade(shouldUpgrade: { (request: HTTPRequest, _: any Channel, _: Logger) async throws -> ShouldUpgradeResult<WebSocketDataHandler<HTTP1WebSocketUpgradeChannel.Context>> in
+    /// The server: plain HTTP/1.1 with the websocket upgrade, or with `tls` TLS whose ALPN picks
+    /// HTTP/2 or that same HTTP/1.1 channel (so `wss://` works; HTTP/2 has no upgrade). The
+    /// upgrade needs a bearer token whose scopes may read Subscriptions (when authorization is
+    /// on); a refused upgrade is answered as a plain HTTP request would be.
+    static func server(engine: SubscriptionEngine, store: ResourceStore, authenticator: Authenticator, tls: ServerTLS? = nil) -> HTTPServerBuilder {
+        let shouldUpgrade = upgrade(engine: engine, store: store, authenticator: authenticator)
+        guard let tls else { return .http1WebSocketUpgrade(shouldUpgrade: shouldUpgrade) }
+        return .secure(tls, webSocketUpgrade: shouldUpgrade)
+    }
+
+    private static func upgrade(engine: SubscriptionEngine, store: ResourceStore, authenticator: Authenticator)
+        -> @Sendable (HTTPRequest, any Channel, Logger) async throws -> ShouldUpgradeResult<WebSocketDataHandler<HTTP1WebSocketUpgradeChannel.Context>> {
+        { request, _, _ in
             guard let path = request.path?.split(separator: "?").first, paths.contains(String(path)) else { return .dontUpgrade }
             guard let grant = try? await authenticator.grant(request.headerFields), grant.permits(.read, on: "Subscription") else {
                 return .dontUpgrade
@@ -26,7 +36,7 @@ enum SubscriptionWebSocket {
             return .upgrade([:]) { inbound, outbound, _ in
                 try await serve(inbound, outbound, engine: engine, store: store)
             }
-        })
+        }
     }
 
     private static func serve(
