@@ -83,9 +83,11 @@ struct Serve: AsyncParsableCommand {
     @OptionGroup var database: DatabaseOptions
     @OptionGroup var encryptionOptions: EncryptionOptions
     @OptionGroup var accessOptions: AccessOptions
+    @OptionGroup var tlsOptions: TLSOptions
 
     func run() async throws {
         try encryptionOptions.requireKey(for: database)
+        let tls = try tlsOptions.load()
         let logger = try database.makeLogger()
         let authenticator = try await accessOptions.authenticator(host: host)
         logger.info(authenticator.verifier == nil ? "authentication is off (loopback only)" : "bearer tokens are required")
@@ -120,8 +122,8 @@ struct Serve: AsyncParsableCommand {
                 keyRefresh: encryption.map { KeyRingRefresh(keys: $0.atRest.keys, store: $0.keyStore, client: client, logger: logger) })
             let configuration = ServerConfiguration(
                 host: host, port: port, baseURL: baseURL?.trimmingSuffix("/"), maxBodySize: maxBodySize,
-                ingestFlushInterval: .milliseconds(max(ingestFlushMilliseconds, 0)), smart: accessOptions.discovery)
-            logger.info("Vesta listening", metadata: ["url": "http://\(host):\(port)/fhir"])
+                ingestFlushInterval: .milliseconds(max(ingestFlushMilliseconds, 0)), smart: accessOptions.discovery, tls: tls)
+            logger.info("Vesta listening", metadata: ["url": "\(configuration.scheme)://\(host):\(port)/fhir"])
             try await VestaApplication.application(configuration: configuration, dependencies: dependencies, logger: logger)
                 .runService()
         } catch {
