@@ -26,10 +26,13 @@ def free_port() -> int:
 class VestaProcess:
     """One `vesta serve` process on a free loopback port."""
 
-    def __init__(self, data_dir: pathlib.Path, extra_args: tuple = ()):
+    def __init__(self, data_dir: pathlib.Path, extra_args: tuple = (), https: dict | None = None):
+        """`https`: the server runs TLS (its flags are in `extra_args`); the `requests` keyword
+        arguments (`verify`, `cert`) the readiness probe connects with."""
         self.data_dir = data_dir
         self.port = free_port()
-        self.base = f"http://127.0.0.1:{self.port}/fhir"
+        scheme = "http" if https is None else "https"
+        self.base = f"{scheme}://127.0.0.1:{self.port}/fhir"
         self.log = open(data_dir.parent / f"vesta-{self.port}.log", "wb")
         self.process = subprocess.Popen(
             [str(BINARY), "serve", "--port", str(self.port), "--data-dir", str(data_dir), "--log-level", "warning", *extra_args],
@@ -39,7 +42,7 @@ class VestaProcess:
             if self.process.poll() is not None:
                 raise RuntimeError(f"vesta exited with {self.process.returncode}: {self.read_log()}")
             try:
-                if requests.get(f"http://127.0.0.1:{self.port}/readyz", timeout=1).status_code == 200:
+                if requests.get(f"{scheme}://127.0.0.1:{self.port}/readyz", timeout=1, **(https or {})).status_code == 200:
                     return
             except requests.RequestException:
                 pass
@@ -95,8 +98,8 @@ def start_vesta(workspace):
     """Starts servers on demand; any still running at the end are stopped."""
     started = []
 
-    def start(name: str, *extra_args: str) -> VestaProcess:
-        vesta = VestaProcess(workspace / name, extra_args)
+    def start(name: str, *extra_args: str, https: dict | None = None) -> VestaProcess:
+        vesta = VestaProcess(workspace / name, extra_args, https)
         started.append(vesta)
         return vesta
 
