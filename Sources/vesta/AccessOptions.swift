@@ -50,9 +50,10 @@ struct AccessOptions: ParsableArguments {
         }
     }
 
-    /// The authenticator for a server listening on `host`. Without token keys the server runs
-    /// open only on a loopback address; anywhere else it refuses to start.
-    func authenticator(host: String) async throws -> Authenticator {
+    /// The token verifier for a server listening on `host`, nil when tokens are not checked:
+    /// without token keys the server runs open only on a loopback address; anywhere else it
+    /// refuses to start.
+    func verifier(host: String) async throws -> TokenVerifier? {
         let configuration = try tokenConfiguration()
         if insecureNoAuth, configuration != nil {
             throw ValidationError("--insecure-no-auth contradicts --jwks / --jwt-hs256-secret")
@@ -62,10 +63,10 @@ struct AccessOptions: ParsableArguments {
                 throw ValidationError(
                     "refusing to serve \(host) without authentication: give --jwks (or --jwt-hs256-secret for development); --insecure-no-auth is allowed only on a loopback address such as 127.0.0.1")
             }
-            return .off
+            return nil
         }
         do {
-            return Authenticator(verifier: try await TokenVerifier.make(configuration))
+            return try await TokenVerifier.make(configuration)
         } catch {
             throw ValidationError("bearer-token keys: \(error.description)")
         }

@@ -89,8 +89,8 @@ struct Serve: AsyncParsableCommand {
         try encryptionOptions.requireKey(for: database)
         let tls = try tlsOptions.load()
         let logger = try database.makeLogger()
-        let authenticator = try await accessOptions.authenticator(host: host)
-        logger.info(authenticator.verifier == nil ? "authentication is off (loopback only)" : "bearer tokens are required")
+        let verifier = try await accessOptions.verifier(host: host)
+        logger.info(verifier == nil ? "authentication is off (loopback only)" : "bearer tokens are required")
         let loaded = try LoadedDefinitions.load(database)
         let (definitions, indexer) = (loaded.definitions, loaded.indexer)
         let migrator = try Migrator(directory: try ProjectFiles.directory(named: "migrations", explicit: database.migrationsDirectory))
@@ -118,7 +118,8 @@ struct Serve: AsyncParsableCommand {
             let dependencies = VestaServerDependencies(
                 client: client, store: store, migrator: migrator, definitions: definitions, metrics: metrics,
                 ingest: ingest, audit: AuditRecorder(mode: auditMode, store: store), subscriptions: subscriptions,
-                authenticator: authenticator, startupMappings: mappings.map { ($0.device, $0.fhir) },
+                authenticator: Authenticator(verifier: verifier, deviceKeys: DeviceKeyStore(client: client, logger: logger)),
+                startupMappings: mappings.map { ($0.device, $0.fhir) },
                 keyRefresh: encryption.map { KeyRingRefresh(keys: $0.atRest.keys, store: $0.keyStore, client: client, logger: logger) })
             let configuration = ServerConfiguration(
                 host: host, port: port, baseURL: baseURL?.trimmingSuffix("/"), maxBodySize: maxBodySize,

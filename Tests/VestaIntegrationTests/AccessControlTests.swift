@@ -1,5 +1,6 @@
 import Access
 import FHIRCore
+import FHIRStore
 import Foundation
 import Hummingbird
 import JWTKit
@@ -201,5 +202,22 @@ import VestaServer
         #expect(Self.ids(search) == ["Observation/\(s.obs1)"])
         #expect(try await client.send(.get, "/fhir/Observation/\(s.lab1)", headers: token).status == .forbidden)
         #expect(try await client.send(.get, "/fhir/Observation/\(s.obs1)", headers: token).status == .ok)
+    }
+
+    @Test func deviceKeysPostTelemetryAndNothingElse() async throws {
+        let client = try await Self.client()
+        let key = try await DeviceKeyStore(client: client.environment.client, logger: client.environment.logger).issue(deviceId: "dev-acl").key
+        let device: HTTPFields = [.authorization: "Bearer \(key)"]
+        let message = #"{"deviceId":"dev-acl","measurementTime":"2026-05-01T10:00:00Z","type":"8867-4","value":70}"#
+        #expect(try await client.send(.post, "/ingest", body: message, headers: device).status == .accepted)
+        let elsewhere = try await client.send(.get, "/fhir/Patient", headers: device)
+        #expect(elsewhere.status == .forbidden)
+        #expect(elsewhere.diagnostics.contains("/ingest"))
+        #expect(try await client.send(.get, "/ingest/errors", headers: device).status == .forbidden)
+        let unknown = try await client.send(.post, "/ingest", body: message, headers: [.authorization: "Bearer vdk_0123456789abcdef_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"])
+        #expect(unknown.status == .unauthorized)
+        // A token may post telemetry only with a scope that may create Observations.
+        #expect(try await client.send(.post, "/ingest", body: message, headers: try await Self.token("system/*.read")).status == .forbidden)
+        #expect(try await client.send(.post, "/ingest", body: message, headers: try await Self.token("system/Observation.c")).status == .accepted)
     }
 }

@@ -1,14 +1,13 @@
-import Access
 import FHIRCore
+import FHIRStore
 import Foundation
 import Hummingbird
 import PostgresNIO
 import Testing
 
-/// POST /ingest as a device authenticated by its key: the request runs with
-/// `AccessGrant.current` bound as the authentication middleware binds it (the router test
-/// client runs the handler in a child task, which inherits the task-local). Its messages carry
-/// its id, and its measurements of another device become dead letters.
+/// POST /ingest as a device authenticated by its key (`Authorization: Bearer vdk_…`, through
+/// the authentication middleware): its messages carry its id, and its measurements of another
+/// device become dead letters.
 @Suite struct DeviceKeyIngestTests {
     /// A Device (looked up by identifier) linked to a Patient; returns its identifier.
     private func registerDevice(_ client: FHIRTestClient) async throws -> String {
@@ -24,11 +23,10 @@ import Testing
         #"{"deviceId":"\#(device)","measurementTime":"\#(time)","type":"8867-4","value":\#(value)}"#
     }
 
-    /// Sends a request as device `id`.
+    /// Sends a request as device `id`, with a key issued for it.
     private func post(_ client: FHIRTestClient, as id: String, _ uri: String, body: String) async throws -> FHIRTestResponse {
-        try await AccessGrant.$current.withValue(AccessGrant(caller: .device(id: id))) {
-            try await client.send(.post, uri, body: body)
-        }
+        let key = try await DeviceKeyStore(client: client.environment.client, logger: client.environment.logger).issue(deviceId: id).key
+        return try await client.send(.post, uri, body: body, headers: [.authorization: "Bearer \(key)"])
     }
 
     /// The stored messages and (sealed) device id of a batch.

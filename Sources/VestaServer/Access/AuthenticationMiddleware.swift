@@ -7,7 +7,7 @@ import Hummingbird
 /// (`AccessGrant.current`) for the audit log and the FHIR API's scope checks. A missing or
 /// invalid credential gets 401 with `WWW-Authenticate` and is itself audited; a route the grant
 /// may not use at all gets 403. Open routes (health, metrics, metadata, SMART discovery) pass.
-struct AuthenticationMiddleware<Context: RequestContext & RemoteAddressRequestContext>: RouterMiddleware {
+struct AuthenticationMiddleware<Context: RequestContext & RemoteAddressRequestContext & ClientCertificateRequestContext>: RouterMiddleware {
     let authenticator: Authenticator
     let audit: AuditRecorder
 
@@ -15,7 +15,8 @@ struct AuthenticationMiddleware<Context: RequestContext & RemoteAddressRequestCo
         let route = RouteAccess(method: request.method, path: request.uri.path)
         let grant: AccessGrant
         do {
-            grant = try await authenticator.grant(request.headers)
+            grant = try await authenticator.grant(
+                request.headers, deviceCertificate: route == .ingest ? context.clientCertificate?.commonName : nil)
         } catch {
             guard route != .open else { return try await next(request, context) }
             return try await refuse(request, context: context, error)

@@ -59,6 +59,7 @@ struct FHIRTestClient: Sendable {
                      identityMode: IdentityMode = .lookup, encrypted: Bool = false, audit: AuditMode = .off,
                      allowPrivateEndpoints: Bool = true, subscriptionRetry: Duration = .seconds(86_400),
                      authenticator: Authenticator = .off) async throws -> FHIRTestClient {
+        // Device keys always work, as in `vesta serve`; the store reads this client's database.
         let separate = isolated || encrypted || audit != .off
         let environment = separate ? try await TestDatabase.shared.isolated() : try await TestDatabase.shared.start()
         let keys = encrypted ? try await TestEncryption.make(environment, keyEncryptionKey: try SymmetricKey.random()) : nil
@@ -76,7 +77,8 @@ struct FHIRTestClient: Sendable {
                               configuration: ServerConfiguration(baseURL: "http://vesta.test/fhir", maxBodySize: maxBodySize),
                               encryption: encryption, keyStore: keys?.keyStore, auditMode: audit,
                               audit: AuditRecorder(mode: audit, store: store), ingest: ingest, subscriptions: subscriptions,
-                              authenticator: authenticator)
+                              authenticator: Authenticator(verifier: authenticator.verifier,
+                                                           deviceKeys: DeviceKeyStore(client: environment.client, logger: environment.logger)))
     }
 
     var store: ResourceStore {
