@@ -142,7 +142,7 @@ let package = Package(
         .testTarget(name: "FHIRStoreTests", dependencies: ["FHIRStore", "FHIRCore"]),
         .testTarget(name: "EncryptionTests", dependencies: ["Encryption", "FHIRCore"]),
         .testTarget(name: "NotificationsTests", dependencies: ["Notifications"]),
-        .testTarget(name: "AccessTests", dependencies: ["Access", .product(name: "JWTKit", package: "jwt-kit")]),
+        .testTarget(name: "AccessTests", dependencies: ["Access", "VestaServer", .product(name: "JWTKit", package: "jwt-kit")]),
         // Transport security without a database: TLS settings from PEM files, client-certificate subjects.
         .testTarget(
             name: "TransportSecurityTests",

@@ -14,6 +14,12 @@ public struct ServerConfiguration: Sendable {
     public var ingestFlushInterval: Duration
     /// What `/.well-known/smart-configuration` tells clients about the authorization server.
     public var smart: SMARTDiscovery
+    /// Requests a second each client may post to `/ingest` (`--ingest-rate-limit`); 0: no limit.
+    public var ingestRateLimit: Double = 0
+    /// Searches a second each client may run (`--search-rate-limit`); 0: no limit.
+    public var searchRateLimit: Double = 0
+    /// The browser origin allowed to call the API (`--cors-origin`, `*` for any); nil: no CORS headers.
+    public var corsOrigin: String?
     /// TLS (`--tls-cert`, `--tls-key`, …): HTTP/2 and HTTP/1.1 over TLS on the port; nil: plain HTTP/1.1.
     public var tls: ServerTLS?
 

@@ -55,7 +55,20 @@ public enum VestaApplication {
     ) -> Router<VestaRequestContext> {
         let router = Router(context: VestaRequestContext.self)
         router.add(middleware: RequestObservationMiddleware(metrics: dependencies.metrics))
+        if let origin = configuration.corsOrigin {
+            // Outside authentication: browsers send preflight requests without credentials.
+            router.add(middleware: CORSMiddleware(
+                allowOrigin: origin == "*" ? .all : .custom(origin),
+                allowHeaders: [.accept, .authorization, .contentType, .origin, .ifMatch, .ifNoneMatch, .ifNoneExist, .prefer],
+                allowMethods: [.get, .head, .post, .put, .patch, .delete, .options],
+                exposedHeaders: ["Location", "Content-Location", "ETag", "Last-Modified"]))
+        }
         router.add(middleware: AuthenticationMiddleware(authenticator: dependencies.authenticator, audit: dependencies.audit))
+        if configuration.ingestRateLimit > 0 || configuration.searchRateLimit > 0 {
+            router.add(middleware: RateLimitMiddleware(
+                ingest: configuration.ingestRateLimit > 0 ? RateLimiter(rate: configuration.ingestRateLimit) : nil,
+                search: configuration.searchRateLimit > 0 ? RateLimiter(rate: configuration.searchRateLimit) : nil))
+        }
         router.add(middleware: AuditMiddleware(recorder: dependencies.audit))
         router.add(middleware: OperationOutcomeMiddleware())
         OperationsRoutes(client: dependencies.client, migrator: dependencies.migrator, metrics: dependencies.metrics, logger: logger)

@@ -29,6 +29,19 @@ struct AccessOptions: ParsableArguments {
             help: "The authorization server's token URL, announced in /.well-known/smart-configuration (VESTA_SMART_TOKEN_ENDPOINT).")
     var tokenEndpointFlag: String?
 
+    @Option(name: .customLong("cors-origin"), help: "Browser origin allowed to call the API, or * for any (VESTA_CORS_ORIGIN); no CORS headers when unset.")
+    var corsOriginFlag: String?
+
+    @Option(name: .customLong("ingest-rate-limit"), help: "Requests a second each client may post to /ingest; 0 for no limit (VESTA_INGEST_RATE_LIMIT).")
+    var ingestRateLimitFlag: Double?
+
+    @Option(name: .customLong("search-rate-limit"), help: "Searches a second each client may run; 0 for no limit (VESTA_SEARCH_RATE_LIMIT).")
+    var searchRateLimitFlag: Double?
+
+    var corsOrigin: String? { corsOriginFlag ?? environment("VESTA_CORS_ORIGIN") }
+    var ingestRateLimit: Double { ingestRateLimitFlag ?? environment("VESTA_INGEST_RATE_LIMIT").flatMap(Double.init) ?? 0 }
+    var searchRateLimit: Double { searchRateLimitFlag ?? environment("VESTA_SEARCH_RATE_LIMIT").flatMap(Double.init) ?? 0 }
+
     var jwks: String? { jwksFlag ?? environment("VESTA_JWKS") }
     var hs256Secret: String? { hs256SecretFlag ?? environment("VESTA_JWT_HS256_SECRET") }
     var issuer: String? { issuerFlag ?? environment("VESTA_JWT_ISSUER") }

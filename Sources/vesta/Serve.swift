@@ -121,9 +121,12 @@ struct Serve: AsyncParsableCommand {
                 authenticator: Authenticator(verifier: verifier, deviceKeys: DeviceKeyStore(client: client, logger: logger)),
                 startupMappings: mappings.map { ($0.device, $0.fhir) },
                 keyRefresh: encryption.map { KeyRingRefresh(keys: $0.atRest.keys, store: $0.keyStore, client: client, logger: logger) })
-            let configuration = ServerConfiguration(
+            var configuration = ServerConfiguration(
                 host: host, port: port, baseURL: baseURL?.trimmingSuffix("/"), maxBodySize: maxBodySize,
                 ingestFlushInterval: .milliseconds(max(ingestFlushMilliseconds, 0)), smart: accessOptions.discovery, tls: tls)
+            configuration.corsOrigin = accessOptions.corsOrigin
+            configuration.ingestRateLimit = max(accessOptions.ingestRateLimit, 0)
+            configuration.searchRateLimit = max(accessOptions.searchRateLimit, 0)
             logger.info("Vesta listening", metadata: ["url": "\(configuration.scheme)://\(host):\(port)/fhir"])
             try await VestaApplication.application(configuration: configuration, dependencies: dependencies, logger: logger)
                 .runService()

@@ -3,6 +3,7 @@ import FHIRCore
 import FHIRStore
 import Foundation
 import Hummingbird
+import HummingbirdTesting
 import JWTKit
 import Testing
 import VestaServer
@@ -219,5 +220,33 @@ import VestaServer
         // A token may post telemetry only with a scope that may create Observations.
         #expect(try await client.send(.post, "/ingest", body: message, headers: try await Self.token("system/*.read")).status == .forbidden)
         #expect(try await client.send(.post, "/ingest", body: message, headers: try await Self.token("system/Observation.c")).status == .accepted)
+    }
+
+    @Test func searchesOverTheClientsRateGet429WithRetryAfter() async throws {
+        let client = try await FHIRTestClient.make(configure: { $0.searchRateLimit = 0.5 })
+        // One router for every request, as one server has.
+        let router = VestaApplication.router(configuration: client.configuration, dependencies: client.dependencies, logger: client.environment.logger)
+        try await Application(router: router, logger: client.environment.logger).test(.router) { http in
+            #expect(try await http.execute(uri: "/fhir/Patient?_count=1", method: .get) { $0.status } == .ok)
+            try await http.execute(uri: "/fhir/Patient?_count=1", method: .get) { response in
+                #expect(response.status == .tooManyRequests)
+                #expect(response.headers[.retryAfter].flatMap { Int($0) }.map { (1...2).contains($0) } == true)
+                #expect(String(buffer: response.body).contains("OperationOutcome"))
+            }
+            // Reads are not searches.
+            #expect(try await http.execute(uri: "/fhir/metadata", method: .get) { $0.status } == .ok)
+        }
+    }
+
+    @Test func corsPreflightIsAnsweredWithoutAToken() async throws {
+        let verifier = try await TokenVerifier.make(.init(keys: .sharedSecret(Self.secret)))
+        let client = try await FHIRTestClient.make(authenticator: Authenticator(verifier: verifier), configure: { $0.corsOrigin = "https://app.example" })
+        let preflight = try await client.send(.options, "/fhir/Patient", headers: [
+            .origin: "https://app.example", .accessControlRequestMethod: "GET", .accessControlRequestHeaders: "authorization"])
+        #expect(preflight.status == .noContent || preflight.status == .ok)
+        #expect(preflight.headers[.accessControlAllowOrigin] == "https://app.example")
+        let unauthenticated = try await client.send(.get, "/fhir/Patient", headers: [.origin: "https://app.example"])
+        #expect(unauthenticated.status == .unauthorized)
+        #expect(unauthenticated.headers[.accessControlAllowOrigin] == "https://app.example")
     }
 }

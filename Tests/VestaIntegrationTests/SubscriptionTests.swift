@@ -120,7 +120,10 @@ import VestaServer
             try await Self.drain(client)
             try await Self.retryNow(client)
             try await Self.drain(client)
-            #expect(await receiver.refused == 2)
+            // Two attempts at least (the first, and the forced retry); a loaded machine can take
+            // longer than the 1 s backoff to drain, and then a third one comes on its own.
+            let refused = await receiver.refused
+            #expect(refused >= 2)
             #expect(await receiver.accepted.isEmpty)
 
             let status = try await client.send(.get, "/fhir/Subscription/outage/$status")
@@ -131,7 +134,7 @@ import VestaServer
             })
             #expect(values["eventsMatched"] == .number("5"))
             #expect(values["backlog"] == .number("5"))
-            #expect(values["consecutiveFailures"] == .number("2"))
+            #expect((values["consecutiveFailures"]?.numberLexeme).flatMap { Int($0) }.map { $0 >= refused } == true)
             #expect(values["lastError"]?.stringValue?.contains("503") == true)
             #expect(values["status"] == "active")
 

@@ -58,7 +58,8 @@ struct FHIRTestClient: Sendable {
     static func make(maxBodySize: Int = 16 << 20, isolated: Bool = false, readyMappings: Bool = true,
                      identityMode: IdentityMode = .lookup, encrypted: Bool = false, audit: AuditMode = .off,
                      allowPrivateEndpoints: Bool = true, subscriptionRetry: Duration = .seconds(86_400),
-                     authenticator: Authenticator = .off) async throws -> FHIRTestClient {
+                     authenticator: Authenticator = .off,
+                     configure: (inout ServerConfiguration) -> Void = { _ in }) async throws -> FHIRTestClient {
         // Device keys always work, as in `vesta serve`; the store reads this client's database.
         let separate = isolated || encrypted || audit != .off
         let environment = separate ? try await TestDatabase.shared.isolated() : try await TestDatabase.shared.start()
@@ -73,8 +74,10 @@ struct FHIRTestClient: Sendable {
             client: environment.client, store: store,
             parser: SearchQueryParser(registry: environment.indexer.registry, resourceTypes: Set(environment.definitions.resourceTypes)),
             allowPrivateEndpoints: allowPrivateEndpoints, retryPeriod: subscriptionRetry, registry: Self.metrics.registry, logger: environment.logger)
+        var configuration = ServerConfiguration(baseURL: "http://vesta.test/fhir", maxBodySize: maxBodySize)
+        configure(&configuration)
         return FHIRTestClient(environment: environment,
-                              configuration: ServerConfiguration(baseURL: "http://vesta.test/fhir", maxBodySize: maxBodySize),
+                              configuration: configuration,
                               encryption: encryption, keyStore: keys?.keyStore, auditMode: audit,
                               audit: AuditRecorder(mode: audit, store: store), ingest: ingest, subscriptions: subscriptions,
                               authenticator: Authenticator(verifier: authenticator.verifier,
