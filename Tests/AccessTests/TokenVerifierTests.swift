@@ -6,17 +6,8 @@ import Testing
 
 @Suite("Bearer token verification")
 struct TokenVerifierTests {
-    struct Payload: JWTPayload {
-        var iss: IssuerClaim?
-        var sub: SubjectClaim?
-        var aud: AudienceClaim?
-        var exp: ExpirationClaim?
-        var nbf: NotBeforeClaim?
-        var scope: String?
-        var scp: [String]?
-        var patient: String?
-        func verify(using algorithm: some JWTAlgorithm) async throws {}
-    }
+    /// Tokens are signed with the very claims type the verifier reads.
+    typealias Payload = TokenClaims
 
     static let secret = "a development secret of enough length"
     static func payload(exp: TimeInterval = 300, nbf: TimeInterval? = nil, iss: String = "https://auth.example",
