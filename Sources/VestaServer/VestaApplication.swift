@@ -82,7 +82,10 @@ public enum VestaApplication {
             admission: ResourceAdmission(validator: validator, subscriptions: dependencies.subscriptions.admission),
             subscriptionOperations: SubscriptionOperations(engine: dependencies.subscriptions, store: dependencies.store),
             capabilityStatement: CapabilityStatementBuilder.build(
-                definitions: dependencies.definitions, configuration: configuration, startedAt: .now()),
+                CapabilityStatementBuilder.Facts(
+                    definitions: dependencies.definitions, registry: dependencies.store.indexer.registry, configuration: configuration,
+                    requiresToken: dependencies.authenticator.verifier != nil),
+                startedAt: .now()),
             configuration: configuration)
         let fhir = router.group("fhir").add(middleware: ContentNegotiationMiddleware())
         api.register(on: fhir)

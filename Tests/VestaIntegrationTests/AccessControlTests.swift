@@ -249,4 +249,18 @@ import VestaServer
         #expect(unauthenticated.status == .unauthorized)
         #expect(unauthenticated.headers[.accessControlAllowOrigin] == "https://app.example")
     }
+
+    @Test func theCapabilityStatementAnnouncesSMARTAndCORS() async throws {
+        let verifier = try await TokenVerifier.make(.init(keys: .sharedSecret(Self.secret)))
+        let client = try await FHIRTestClient.make(authenticator: Authenticator(verifier: verifier), configure: {
+            $0.corsOrigin = "https://app.example"
+            $0.smart = SMARTDiscovery(authorizationEndpoint: "https://auth.example/authorize", tokenEndpoint: "https://auth.example/token")
+        })
+        let security = try #require(try await client.send(.get, "/fhir/metadata").object["rest"]?[0]?["security"])
+        #expect(security["cors"] == true)
+        #expect(security["service"]?[0]?["coding"]?[0]?["code"] == "SMART-on-FHIR")
+        let uris = security["extension"]?[0]?["extension"]?.arrayValue ?? []
+        #expect(uris.contains { $0["url"] == "authorize" && $0["valueUri"] == "https://auth.example/authorize" })
+        #expect(uris.contains { $0["url"] == "token" && $0["valueUri"] == "https://auth.example/token" })
+    }
 }

@@ -35,6 +35,29 @@ import Testing
         #expect(resources.contains { $0["type"] == "Observation" })
         let issues = client.environment.definitions
         #expect(StructuralValidatorCheck.errors(in: try #require(metadata.json), definitions: issues).isEmpty)
+
+        let rest = try #require(metadata.object["rest"]?[0])
+        #expect(Set(rest["interaction"]?.arrayValue?.compactMap { $0["code"]?.stringValue } ?? [])
+            == ["transaction", "batch", "search-system", "history-system"])
+        #expect(rest["security"] == nil, "an open server announces no security service")
+        func entry(_ type: String) throws -> JSONValue { try #require(resources.first { $0["type"]?.stringValue == type }) }
+        func codes(_ entry: JSONValue, _ key: String, _ field: String) -> Set<String> {
+            Set(entry[key]?.arrayValue?.compactMap { $0[field]?.stringValue } ?? [])
+        }
+        let observation = try entry("Observation")
+        #expect(codes(observation, "interaction", "code").isSuperset(of: ["create", "search-type", "patch", "delete"]))
+        #expect(observation["conditionalCreate"] == true && observation["conditionalUpdate"] == true)
+        #expect(observation["conditionalDelete"] == "single")
+        let parameters = observation["searchParam"]?.arrayValue ?? []
+        #expect(parameters.contains { $0["name"] == "code" && $0["type"] == "token"
+            && $0["definition"] == "http://hl7.org/fhir/SearchParameter/clinical-code" })
+        #expect(!codes(observation, "searchParam", "name").contains("_text"), "parameters without an expression are not offered")
+        #expect(codes(observation, "operation", "name") == ["validate", "lastn"])
+        #expect(codes(try entry("Patient"), "operation", "name") == ["validate", "everything"])
+        // AuditEvents are read and searched, never written.
+        let audit = try entry("AuditEvent")
+        #expect(codes(audit, "interaction", "code") == ["read", "vread", "search-type", "history-instance", "history-type"])
+        #expect(codes(audit, "searchParam", "name").isSuperset(of: ["patient", "date", "agent", "entity", "action", "outcome"]))
     }
 
     @Test func validateOperationReportsWithoutWriting() async throws {
