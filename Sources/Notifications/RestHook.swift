@@ -1,4 +1,3 @@
-import AsyncHTTPClient
 import Foundation
 import NIOCore
 import NIOHTTP1
@@ -8,68 +7,21 @@ import NIOHTTP1
 /// the channel has a payload. Redirects are not followed (a redirect could lead past the
 /// endpoint guard); anything but a 2xx within the timeout is a failure.
 public struct RestHook: Sendable {
-    let timeout: Duration
+    let client: WebhookClient
 
     /// The header carrying the stable event id (`<subscription id>:<event number>`).
     public static let eventIdHeader = "X-Vesta-Event-Id"
 
-    /// One client for the process (like `HTTPClient.shared`, it lives as long as the process):
-    /// no redirects, bounded connect time, pooled connections per endpoint.
-    private static let http: HTTPClient = {
-        var configuration = HTTPClient.Configuration(redirectConfiguration: .disallow)
-        configuration.timeout.connect = .seconds(5)
-        return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
-    }()
-
     public init(timeout: Duration = .seconds(10)) {
-        self.timeout = timeout
+        client = WebhookClient(timeout: timeout)
     }
 
-    /// Posts one notification; returns the endpoint's 2xx status, or throws `RestHookFailure`.
+    /// Posts one notification; returns the endpoint's 2xx status, or throws `WebhookFailure`.
     func post(to endpoint: URL, headers: [(name: String, value: String)], eventId: String,
-              payload: (contentType: String, body: String)?) async throws(RestHookFailure) -> Int {
-        var request = HTTPClientRequest(url: endpoint.absoluteString)
-        request.method = .POST
-        for (name, value) in headers { request.headers.add(name: name, value: value) }
-        request.headers.replaceOrAdd(name: Self.eventIdHeader, value: eventId)
-        if let payload {
-            request.headers.replaceOrAdd(name: "Content-Type", value: payload.contentType)
-            request.body = .bytes(ByteBuffer(string: payload.body))
-        }
-        let response: HTTPClientResponse
-        do {
-            response = try await Self.http.execute(request, timeout: .seconds(timeout.components.seconds))
-        } catch {
-            throw .unreachable("\(error)")
-        }
-        // Read (and discard) a little of the answer so the connection can be reused.
-        _ = try? await response.body.collect(upTo: 64 << 10)
-        guard (200..<300).contains(response.status.code) else { throw .status(Int(response.status.code)) }
-        return Int(response.status.code)
-    }
-}
-
-/// Why a rest-hook delivery failed.
-enum RestHookFailure: Error, CustomStringConvertible {
-    case unreachable(String)
-    case status(Int)
-    case refused(String)
-
-    var description: String {
-        switch self {
-        case .unreachable(let reason): "the endpoint could not be reached: \(reason)"
-        case .status(let status): "the endpoint answered HTTP \(status)"
-        case .refused(let reason): "not sent: \(reason)"
-        }
-    }
-
-    /// The HTTP status an audit record gives the attempt: the endpoint's, or 502 when it could
-    /// not be reached and 403 when the guard refused it.
-    var status: Int {
-        switch self {
-        case .unreachable: 502
-        case .status(let status): status
-        case .refused: 403
-        }
+              payload: (contentType: String, body: String)?) async throws(WebhookFailure) -> Int {
+        // The event id replaces any header of that name the channel names.
+        let channelHeaders = headers.filter { $0.name.caseInsensitiveCompare(Self.eventIdHeader) != .orderedSame }
+        return try await client.send(.POST, to: endpoint, headers: channelHeaders + [(Self.eventIdHeader, eventId)],
+                                     body: payload.map { ($0.contentType, ByteBuffer(string: $0.body)) })
     }
 }

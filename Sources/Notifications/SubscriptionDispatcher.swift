@@ -69,7 +69,7 @@ public struct SubscriptionDispatcher: Sendable {
             try await deliverEvents(claim)
         } catch {
             logger.warning("subscription delivery failed", metadata: ["subscription": "\(claim.subscriptionId)", "error": "\(error)"])
-            try? await ledger.failed(claim.subscriptionId, error: "\(error)", retryAfter: Self.backoff(attempts: claim.attempts + 1))
+            try? await ledger.failed(claim.subscriptionId, error: "\(error)", retryAfter: Backoff.delay(attempts: claim.attempts + 1))
         }
     }
 
@@ -130,7 +130,7 @@ public struct SubscriptionDispatcher: Sendable {
     }
 
     /// Sends one event; returns the status the subscriber answered (200 for websocket pings).
-    private func send(_ event: SubscriptionEvent, json: String?, definition: SubscriptionDefinition) async throws(RestHookFailure) -> Int {
+    private func send(_ event: SubscriptionEvent, json: String?, definition: SubscriptionDefinition) async throws(WebhookFailure) -> Int {
         switch definition.channel {
         case .websocket:
             await sockets.ping(definition.id)
@@ -170,7 +170,7 @@ public struct SubscriptionDispatcher: Sendable {
             logger.info("subscription delivery failed; will retry", metadata: [
                 "subscription": "\(definition.id)", "attempts": "\(attempts)", "error": "\(reason)",
             ])
-            try await ledger.failed(definition.id, error: reason, retryAfter: Self.backoff(attempts: attempts))
+            try await ledger.failed(definition.id, error: reason, retryAfter: Backoff.delay(attempts: attempts))
             return
         }
         logger.warning("subscription set to error: deliveries kept failing", metadata: [
@@ -184,11 +184,5 @@ public struct SubscriptionDispatcher: Sendable {
         }
         try await ledger.failed(definition.id, error: reason, retryAfter: .zero)
         try await ledger.skipBacklog(definition.id)
-    }
-
-    /// 1 s, 2 s, 4 s … up to 5 minutes, each ±25% so subscribers failing together do not retry together.
-    static func backoff(attempts: Int) -> Duration {
-        let base = min(pow(2, Double(max(attempts, 1) - 1)), 300)
-        return .milliseconds(Int(base * Double.random(in: 0.75...1.25) * 1000))
     }
 }

@@ -1,8 +1,8 @@
 import FHIRCore
 import FHIRStore
-import Foundation
 import Hummingbird
 import Logging
+import Notifications
 import PostgresNIO
 
 /// `GET /events?after=<cursor>&_count=N&wait=S`: every committed create, update and delete as a
@@ -12,8 +12,8 @@ import PostgresNIO
 /// to that many seconds (at most 30) for the next change: long polling.
 struct EventFeedRoutes: Sendable {
     let client: PostgresClient
-    /// CloudEvents `source`: the FHIR base URL when configured.
-    let baseURL: String?
+    /// Writes the changes as CloudEvents.
+    let renderer: ChangeEventRenderer
     let logger: Logger
 
     static let defaultCount = 100
@@ -49,34 +49,11 @@ struct EventFeedRoutes: Sendable {
         }
         let next = changes.last?.position ?? position
         let body: JSONObject = [
-            "events": .array(changes.map(event)),
+            "events": .array(changes.map(renderer.cloudEvent)),
             "next": .string(next.description),
         ]
         var headers = HTTPFields()
         headers[.contentType] = "application/json"
         return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: JSONWriter.bytes(.object(body)))))
-    }
-
-    /// A change as a CloudEvent (structured JSON form).
-    private func event(_ change: Change) -> JSONValue {
-        let kind = switch change.operation {
-        case .create: "created"
-        case .update: "updated"
-        case .delete: "deleted"
-        }
-        return [
-            "specversion": "1.0",
-            "id": .string(change.position.description),
-            "source": .string(baseURL ?? "/fhir"),
-            "type": .string("org.vesta.fhir.resource.\(kind)"),
-            "subject": .string("\(change.resourceType)/\(change.id)"),
-            "time": .string(FHIRInstant(date: change.recordedAt).fhirString),
-            "datacontenttype": "application/json",
-            "data": [
-                "resourceType": .string(change.resourceType),
-                "id": .string(change.id),
-                "versionId": .string(String(change.version)),
-            ],
-        ]
     }
 }
