@@ -28,11 +28,13 @@ public struct VestaServerDependencies: Sendable {
     public let subscriptions: SubscriptionEngine
     /// Who may call: bearer-token verification, or `.off` (loopback only).
     public let authenticator: Authenticator
+    /// Pushes the change feed to webhook sinks (`--event-sink`); nil when none are configured.
+    public let eventSinks: EventSinkService?
 
     public init(client: PostgresClient, store: ResourceStore, migrator: Migrator, definitions: FHIRDefinitions,
                 metrics: RequestMetrics, ingest: IngestPipeline, audit: AuditRecorder, subscriptions: SubscriptionEngine,
                 authenticator: Authenticator = .off, startupMappings: (device: String, fhir: String)? = nil,
-                keyRefresh: KeyRingRefresh? = nil) {
+                keyRefresh: KeyRingRefresh? = nil, eventSinks: EventSinkService? = nil) {
         self.client = client
         self.store = store
         self.migrator = migrator
@@ -44,6 +46,7 @@ public struct VestaServerDependencies: Sendable {
         self.audit = audit
         self.subscriptions = subscriptions
         self.authenticator = authenticator
+        self.eventSinks = eventSinks
     }
 }
 
@@ -115,6 +118,7 @@ public enum VestaApplication {
             app.addServices(AuditChainService(chain: AuditChain(client: dependencies.client, logger: logger), logger: logger))
         }
         app.addServices(dependencies.subscriptions.service())
+        if let eventSinks = dependencies.eventSinks { app.addServices(eventSinks) }
         app.addServices(IngestWorker(pipeline: dependencies.ingest, flushInterval: configuration.ingestFlushInterval, logger: logger))
         app.beforeServerStarts {
             try await DatabaseProbe.check(dependencies.client, logger: logger)

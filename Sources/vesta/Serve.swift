@@ -84,6 +84,7 @@ struct Serve: AsyncParsableCommand {
     @OptionGroup var encryptionOptions: EncryptionOptions
     @OptionGroup var accessOptions: AccessOptions
     @OptionGroup var tlsOptions: TLSOptions
+    @OptionGroup var eventSinkOptions: EventSinkOptions
 
     func run() async throws {
         try encryptionOptions.requireKey(for: database)
@@ -115,14 +116,20 @@ struct Serve: AsyncParsableCommand {
                 client: client, store: store, parser: SearchQueryParser(registry: indexer.registry, resourceTypes: Set(definitions.resourceTypes)),
                 allowPrivateEndpoints: allowPrivateEndpoints, retryPeriod: .seconds(max(subscriptionRetrySeconds, 0)),
                 registry: metrics.registry, logger: logger)
+            let publicBase = baseURL?.trimmingSuffix("/")
+            let sinks = try eventSinkOptions.sinks
+            let eventSinks = sinks.isEmpty ? nil : EventSinkService(
+                sinks: sinks, client: client, renderer: ChangeEventRenderer(baseURL: publicBase, address: "\(host):\(port)"),
+                registry: metrics.registry, logger: logger)
             let dependencies = VestaServerDependencies(
                 client: client, store: store, migrator: migrator, definitions: definitions, metrics: metrics,
                 ingest: ingest, audit: AuditRecorder(mode: auditMode, store: store), subscriptions: subscriptions,
                 authenticator: Authenticator(verifier: verifier, deviceKeys: DeviceKeyStore(client: client, logger: logger)),
                 startupMappings: mappings.map { ($0.device, $0.fhir) },
-                keyRefresh: encryption.map { KeyRingRefresh(keys: $0.atRest.keys, store: $0.keyStore, client: client, logger: logger) })
+                keyRefresh: encryption.map { KeyRingRefresh(keys: $0.atRest.keys, store: $0.keyStore, client: client, logger: logger) },
+                eventSinks: eventSinks)
             var configuration = ServerConfiguration(
-                host: host, port: port, baseURL: baseURL?.trimmingSuffix("/"), maxBodySize: maxBodySize,
+                host: host, port: port, baseURL: publicBase, maxBodySize: maxBodySize,
                 ingestFlushInterval: .milliseconds(max(ingestFlushMilliseconds, 0)), smart: accessOptions.discovery, tls: tls)
             configuration.corsOrigin = accessOptions.corsOrigin
             configuration.ingestRateLimit = max(accessOptions.ingestRateLimit, 0)

@@ -12,7 +12,7 @@ import PostgresNIO
 /// to that many seconds (at most 30) for the next change: long polling.
 struct EventFeedRoutes: Sendable {
     let client: PostgresClient
-    /// Writes the changes as CloudEvents.
+    /// Writes the changes as CloudEvents (as the webhook sinks receive them).
     let renderer: ChangeEventRenderer
     let logger: Logger
 

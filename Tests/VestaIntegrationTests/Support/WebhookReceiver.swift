@@ -4,13 +4,15 @@ import HTTPTypes
 import HummingbirdTesting
 import Testing
 
-/// A rest-hook endpoint for the tests: a live HTTP server on a loopback port that records every
-/// notification it accepts, and can be told to fail (503) to simulate an outage.
+/// A webhook endpoint for the tests (rest-hooks, change-feed sinks): a live HTTP server on a
+/// loopback port that records every POST it accepts, and can be told to fail (503) to simulate an outage.
 actor WebhookReceiver {
     struct Notification: Sendable {
+        let method: HTTPRequest.Method
         let eventId: String
         let body: String
         let authorization: String?
+        let contentType: String?
     }
 
     private(set) var accepted: [Notification] = []
@@ -35,12 +37,15 @@ actor WebhookReceiver {
     static func listening(_ work: @escaping @Sendable (WebhookReceiver, String) async throws -> Void) async throws {
         let receiver = WebhookReceiver()
         let router = Router()
-        router.post("hook") { request, _ -> Response in
+        @Sendable func record(_ request: Request) async throws -> Response {
             let body = try await request.body.collect(upTo: 1 << 20)
-            let notification = Notification(eventId: request.headers[HTTPField.Name("X-Vesta-Event-Id")!] ?? "",
-                                            body: String(buffer: body), authorization: request.headers[.authorization])
+            let notification = Notification(
+                method: request.method,
+                eventId: request.headers[HTTPField.Name("X-Vesta-Event-Id")!] ?? "", body: String(buffer: body),
+                authorization: request.headers[.authorization], contentType: request.headers[.contentType])
             return Response(status: await receiver.receive(notification) ? .ok : .serviceUnavailable)
         }
+        router.post("hook") { request, _ in try await record(request) }
         try await Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)))
             .test(.live) { client in
                 let port = try #require(client.port)
