@@ -118,6 +118,7 @@ public enum VestaApplication {
             app.addServices(AuditChainService(chain: AuditChain(client: dependencies.client, logger: logger), logger: logger))
         }
         app.addServices(dependencies.subscriptions.service())
+        if let retention = dependencies.subscriptions.retention { app.addServices(retention) }
         if let eventSinks = dependencies.eventSinks { app.addServices(eventSinks) }
         app.addServices(IngestWorker(pipeline: dependencies.ingest, flushInterval: configuration.ingestFlushInterval, logger: logger))
         app.beforeServerStarts {

@@ -67,6 +67,10 @@ struct Serve: AsyncParsableCommand {
             help: "How long a failing Subscription's deliveries are retried before it is set to error (VESTA_SUBSCRIPTION_RETRY_SECONDS; default 86400).")
     var subscriptionRetrySeconds: Int = environment("VESTA_SUBSCRIPTION_RETRY_SECONDS").flatMap(Int.init) ?? 86_400
 
+    @Option(name: .customLong("subscription-event-retention-hours"),
+            help: "How long delivered subscription events are kept for $resend; 0 keeps them for good (VESTA_SUBSCRIPTION_EVENT_RETENTION_HOURS; default 168).")
+    var subscriptionEventRetentionHours: Int = environment("VESTA_SUBSCRIPTION_EVENT_RETENTION_HOURS").flatMap(Int.init) ?? 168
+
     var mappingsDirectory: String? { mappingsDirectoryFlag ?? environment("VESTA_MAPPINGS_DIR") }
     var identityMode: IdentityMode {
         get throws {
@@ -115,6 +119,7 @@ struct Serve: AsyncParsableCommand {
             let subscriptions = SubscriptionEngine(
                 client: client, store: store, parser: SearchQueryParser(registry: indexer.registry, resourceTypes: Set(definitions.resourceTypes)),
                 allowPrivateEndpoints: allowPrivateEndpoints, retryPeriod: .seconds(max(subscriptionRetrySeconds, 0)),
+                eventRetention: subscriptionEventRetentionHours > 0 ? .seconds(subscriptionEventRetentionHours * 3600) : nil,
                 registry: metrics.registry, logger: logger)
             let publicBase = baseURL?.trimmingSuffix("/")
             let sinks = try eventSinkOptions.sinks

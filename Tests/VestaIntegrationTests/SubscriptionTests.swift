@@ -47,6 +47,16 @@ import VestaServer
         }
     }
 
+    /// `$status` of a Subscription: each parameter's value by name.
+    static func status(_ client: FHIRTestClient, _ id: String) async throws -> [String: JSONValue] {
+        let status = try await client.send(.get, "/fhir/Subscription/\(id)/$status")
+        #expect(status.status == .ok)
+        return Dictionary(uniqueKeysWithValues: (status.object["parameter"]?.arrayValue ?? []).compactMap { parameter -> (String, JSONValue)? in
+            guard let name = parameter["name"]?.stringValue else { return nil }
+            return (name, parameter["valueInteger"] ?? parameter["valueString"] ?? parameter["valueCode"] ?? .null)
+        })
+    }
+
     /// Makes every delivery that waits for a retry due now (the backoff, fast-forwarded).
     static func retryNow(_ client: FHIRTestClient) async throws {
         try await client.environment.client.query("UPDATE subscription_delivery SET next_attempt = clock_timestamp() - interval '1 second'")
@@ -126,12 +136,7 @@ import VestaServer
             #expect(refused >= 2)
             #expect(await receiver.accepted.isEmpty)
 
-            let status = try await client.send(.get, "/fhir/Subscription/outage/$status")
-            #expect(status.status == .ok)
-            let values = Dictionary(uniqueKeysWithValues: (status.object["parameter"]?.arrayValue ?? []).compactMap { parameter -> (String, JSONValue)? in
-                guard let name = parameter["name"]?.stringValue else { return nil }
-                return (name, parameter["valueInteger"] ?? parameter["valueString"] ?? parameter["valueCode"] ?? .null)
-            })
+            let values = try await Self.status(client, "outage")
             #expect(values["eventsMatched"] == .number("5"))
             #expect(values["backlog"] == .number("5"))
             #expect((values["consecutiveFailures"]?.numberLexeme).flatMap { Int($0) }.map { $0 >= refused } == true)
