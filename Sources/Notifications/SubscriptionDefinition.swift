@@ -13,7 +13,8 @@ public struct SubscriptionDefinition: Sendable {
     /// How notifications travel.
     public enum Channel: Sendable {
         /// `rest-hook`: an HTTP POST to `endpoint` with the channel's `header` lines. With a
-        /// payload the body is the matching resource; without one it is empty.
+        /// payload the body is the matching resource (a deletion is a DELETE of
+        /// `endpoint/Type/id` instead); without one it is empty.
         case restHook(endpoint: URL, headers: [(name: String, value: String)], payload: String?)
         /// `websocket`: a `ping <id>` to every socket bound to the subscription at `/fhir/$websocket`.
         case websocket

@@ -85,10 +85,9 @@ public struct SubscriptionDispatcher: Sendable {
         // before a failure is handled: a crash in between sends those few again (at least once).
         var acknowledged: [(event: SubscriptionEvent, status: Int)] = []
         for (index, event) in events.enumerated() {
-            let resource = resources[ResourceVersion(type: event.resourceType, id: event.id, version: event.version)]
             let status: Int
             do {
-                status = try await send(event, json: resource, definition: definition)
+                status = try await send(event, json: resources[event.contentVersion], definition: definition)
             } catch {
                 try await record(acknowledged, resources: resources, definition: definition)
                 try await audit([(event, error.status)], resources: resources, definition: definition)
@@ -121,15 +120,16 @@ public struct SubscriptionDispatcher: Sendable {
         try await ledger.delivered(definition.id, through: last.event.number)
     }
 
-    /// The versions the events are about (unsealed JSON), in one read, when the notifications
-    /// carry them or the audit records name their patients.
+    /// The versions the events are about (unsealed JSON; for a deletion, the version it
+    /// removed), in one read, when the notifications carry them or the audit records name their patients.
     private func resources(of events: [SubscriptionEvent], for definition: SubscriptionDefinition) async throws -> [ResourceVersion: String] {
         let carriesPayload = if case .restHook(_, _, let payload?) = definition.channel { !payload.isEmpty } else { false }
         guard carriesPayload || store.auditing else { return [:] }
-        return try await store.read(versions: events.map { ResourceVersion(type: $0.resourceType, id: $0.id, version: $0.version) })
+        return try await store.read(versions: events.map(\.contentVersion))
     }
 
-    /// Sends one event; returns the status the subscriber answered (200 for websocket pings).
+    /// Sends one event; returns the status the subscriber answered (200 for websocket pings). A
+    /// deletion is a ping, a POST without body, or with a payload channel a DELETE of the resource.
     private func send(_ event: SubscriptionEvent, json: String?, definition: SubscriptionDefinition) async throws(WebhookFailure) -> Int {
         switch definition.channel {
         case .websocket:
@@ -137,6 +137,9 @@ public struct SubscriptionDispatcher: Sendable {
             return 200
         case .restHook(let endpoint, let headers, let payload):
             if let refusal = await endpoints.deliveryRefusal(of: endpoint) { throw .refused(refusal) }
+            if event.deleted, payload != nil {
+                return try await restHook.delete(event.resourceType, id: event.id, at: endpoint, headers: headers, eventId: event.eventId)
+            }
             let body = payload.map { (contentType: $0, body: json ?? "") }
             return try await restHook.post(to: endpoint, headers: headers, eventId: event.eventId, payload: body)
         }
@@ -152,12 +155,12 @@ public struct SubscriptionDispatcher: Sendable {
         guard store.auditing, !attempts.isEmpty else { return }
         let destination: String? = if case .restHook(let endpoint, _, _) = definition.channel { endpoint.host } else { nil }
         let records = attempts.map { event, status in
-            let version = ResourceVersion(type: event.resourceType, id: event.id, version: event.version)
-            return AuditEventBuilder.event(
+            AuditEventBuilder.event(
                 id: FHIRId.generate(), interaction: .operation("subscription-notification"), status: status,
                 agent: AuditAgent(userID: "Subscription/\(definition.id)", address: destination),
                 entities: AuditEntities(resources: ["\(event.resourceType)/\(event.id)/_history/\(event.version)"],
-                                        patients: store.patientReferences(type: event.resourceType, id: event.id, json: resources[version])),
+                                        patients: store.patientReferences(type: event.resourceType, id: event.id,
+                                                                          json: resources[event.contentVersion])),
                 recorded: .now())
         }
         try await store.appendAudits(records)

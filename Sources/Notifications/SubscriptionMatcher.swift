@@ -17,8 +17,9 @@ import Synchronization
 /// the position's row lock; one that finds the position moved by another reloads its
 /// Subscriptions as of that position. Meant to be driven by one task (`NotificationService`).
 ///
-/// Deletions are not notified (R4 criteria describe resources, and a deleted one has none); the
-/// change feed carries them.
+/// A deletion is judged on the version it removed: it raises an event for the Subscriptions
+/// that version met. Criteria that need other resources (chains, `_has`) are asked of the search
+/// index, which no longer holds a deleted resource, so they are not notified of deletions.
 public final class SubscriptionMatcher: Sendable {
     /// One Subscription being matched.
     struct Active {
@@ -131,26 +132,24 @@ public final class SubscriptionMatcher: Sendable {
     private func matches(of changes: [Change]) async throws -> [MatchedChange] {
         let active = state.withLock { $0.active.values }
         let candidates = changes.map { change in
-            change.operation == .delete ? [] : active.filter {
+            active.filter {
                 $0.definition.criteria.resourceType == change.resourceType && $0.from < change.position
                     && ($0.definition.end.map { change.recordedAt <= $0 } ?? true)
             }.sorted { $0.definition.id < $1.definition.id }
         }
-        let wanted = zip(changes, candidates).filter { !$1.isEmpty }.map { change, _ in
-            ResourceVersion(type: change.resourceType, id: change.id, version: change.version)
-        }
+        let wanted = zip(changes, candidates).filter { !$1.isEmpty }.map { change, _ in change.contentVersion }
         guard !wanted.isEmpty else { return [] }
         let texts = try await store.read(versions: wanted)
         var events: [MatchedChange] = []
         for (change, subscriptions) in zip(changes, candidates) where !subscriptions.isEmpty {
-            let version = ResourceVersion(type: change.resourceType, id: change.id, version: change.version)
-            guard let json = texts[version] else { continue }
+            guard let json = texts[change.contentVersion] else { continue }
             events += try await matches(of: change, json: json, subscriptions: subscriptions)
         }
         return events
     }
 
-    /// The events one changed version raises among `subscriptions` (those on its type).
+    /// The events one change raises among `subscriptions` (those on its type), judged on `json`,
+    /// its content version.
     private func matches(of change: Change, json: String, subscriptions: [Active]) async throws -> [MatchedChange] {
         let entries = try store.indexer.indexValues(for: try JSONReader.parse(json))
         var events: [MatchedChange] = []
@@ -159,6 +158,7 @@ public final class SubscriptionMatcher: Sendable {
             switch matcher.match(subscription.definition.criteria.criteria, entries: entries) {
             case .matches: matched = true
             case .doesNotMatch: matched = false
+            case .needsDatabase where change.operation == .delete: matched = false  // gone from the index
             case .needsDatabase: matched = try await currentVersionMatches(subscription.definition, change: change)
             }
             if matched { events.append(MatchedChange(subscriptionId: subscription.definition.id, change: change)) }
@@ -176,6 +176,13 @@ public final class SubscriptionMatcher: Sendable {
         query.sort = []
         query.cursor = nil
         return try await !store.search(query, count: 1).matches.isEmpty
+    }
+}
+
+extension Change {
+    /// The version whose content criteria are judged on: the one written, or the one a deletion removed.
+    var contentVersion: ResourceVersion {
+        .content(type: resourceType, id: id, version: version, deleted: operation == .delete)
     }
 }
 

@@ -73,14 +73,15 @@ import VestaServer
             #expect(try await client.send(.put, "/fhir/Observation/hr-normal", json: Self.heartRate("hr-normal", 100)).status == .created)
             #expect(try await client.send(.put, "/fhir/Observation/rr-high", json: Self.heartRate("rr-high", 140, code: "9279-1")).status == .created)
             #expect(try await client.send(.put, "/fhir/Observation/hr-exact", json: Self.heartRate("hr-exact", 120)).status == .created)
-            // An update that crosses the threshold matches; a delete does not notify.
+            // An update that crosses the threshold matches, and so does the delete of a matching one.
             #expect(try await client.send(.put, "/fhir/Observation/hr-normal", json: Self.heartRate("hr-normal", 121)).status == .ok)
             #expect(try await client.send(.delete, "/fhir/Observation/hr-high").status == .noContent)
             try await Self.drain(client)
 
             let accepted = await receiver.accepted
-            #expect(accepted.map(\.eventId) == ["tachy:1", "tachy:2"])
-            let bodies = accepted.compactMap { try? JSONReader.parse($0.body) }
+            #expect(accepted.map(\.eventId) == ["tachy:1", "tachy:2", "tachy:3"])
+            #expect(accepted.map(\.method) == [.post, .post, .delete])
+            let bodies = accepted.prefix(2).compactMap { try? JSONReader.parse($0.body) }
             #expect(bodies.map { $0["id"]?.stringValue } == ["hr-high", "hr-normal"])
             #expect(bodies.map { $0["meta"]?["versionId"]?.stringValue } == ["1", "2"])
             #expect(accepted.allSatisfy { $0.authorization == "Bearer s3cret" })

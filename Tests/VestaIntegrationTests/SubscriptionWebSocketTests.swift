@@ -6,7 +6,7 @@ import Logging
 import Testing
 @testable import VestaServer
 
-/// The R4 websocket channel over a real socket: bind, bound, a ping per notification.
+/// The R4 websocket channel over a real socket: bind, bound, a ping per notification (deletions included).
 @Suite struct SubscriptionWebSocketTests {
     @Test func aBoundSocketIsPingedForEveryNotificationAndOthersAreRefused() async throws {
         let client = try await FHIRTestClient.make(isolated: true)
@@ -33,10 +33,12 @@ import Testing
                     try await outbound.write(.text("bind missing"))
                     try await outbound.write(.text("bind rest-only"))
                     try await outbound.write(.text("bind ws-hr"))
+                    var pings = 0
                     for try await message in inbound.messages(maxSize: 1 << 14) {
                         guard case .text(let text) = message else { continue }
                         receive.yield(text)
-                        if text.hasPrefix("ping") { break }
+                        if text.hasPrefix("ping") { pings += 1 }
+                        if pings == 2 { break }
                     }
                     receive.finish()
                 }
@@ -47,6 +49,9 @@ import Testing
             #expect(await messages.next() == "bound ws-hr")
 
             #expect(try await client.send(.put, "/fhir/Observation/ws-1", json: SubscriptionTests.heartRate("ws-1", 70)).status == .created)
+            try await SubscriptionTests.drain(client)
+            #expect(await messages.next() == "ping ws-hr")
+            #expect(try await client.send(.delete, "/fhir/Observation/ws-1").status == .noContent)
             try await SubscriptionTests.drain(client)
             #expect(await messages.next() == "ping ws-hr")
             _ = try await socket.value

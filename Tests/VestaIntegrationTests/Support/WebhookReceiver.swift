@@ -5,10 +5,13 @@ import HummingbirdTesting
 import Testing
 
 /// A webhook endpoint for the tests (rest-hooks, change-feed sinks): a live HTTP server on a
-/// loopback port that records every POST it accepts, and can be told to fail (503) to simulate an outage.
+/// loopback port that records every request it accepts — a POST to `/hook`, or a DELETE of
+/// `/hook/<type>/<id>` — and can be told to fail (503) to simulate an outage.
 actor WebhookReceiver {
     struct Notification: Sendable {
         let method: HTTPRequest.Method
+        /// The path below the endpoint (`/Observation/o1` for a DELETE), empty for a POST.
+        let path: String
         let eventId: String
         let body: String
         let authorization: String?
@@ -40,12 +43,13 @@ actor WebhookReceiver {
         @Sendable func record(_ request: Request) async throws -> Response {
             let body = try await request.body.collect(upTo: 1 << 20)
             let notification = Notification(
-                method: request.method,
+                method: request.method, path: String(request.uri.path.dropFirst("/hook".count)),
                 eventId: request.headers[HTTPField.Name("X-Vesta-Event-Id")!] ?? "", body: String(buffer: body),
                 authorization: request.headers[.authorization], contentType: request.headers[.contentType])
             return Response(status: await receiver.receive(notification) ? .ok : .serviceUnavailable)
         }
         router.post("hook") { request, _ in try await record(request) }
+        router.delete("hook/:type/:id") { request, _ in try await record(request) }
         try await Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)))
             .test(.live) { client in
                 let port = try #require(client.port)
