@@ -21,7 +21,8 @@ def test_help_lists_every_option():
     result = subprocess.run([str(BINARY), "serve", "--help"], capture_output=True, text=True, timeout=60)
     assert result.returncode == 0
     for option in ["--host", "--port", "--data-dir", "--database-url", "--base-url", "--max-body-size",
-                   "--db-pool-size", "--log-level", "VESTA_DATABASE_URL", "VESTA_PORT"]:
+                   "--db-pool-size", "--log-level", "VESTA_DATABASE_URL", "VESTA_PORT", "--event-sink", "--event-sink-format",
+                   "VESTA_EVENT_SINKS", "--subscription-event-retention-hours"]:
         assert option in result.stdout
 
 

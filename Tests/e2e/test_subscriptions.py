@@ -120,3 +120,56 @@ def test_rest_hook_delivers_in_order_through_an_outage_and_a_killed_server(works
         receiver.close()
         if vesta.process.poll() is None:
             assert vesta.terminate() == 0
+
+
+def sink_events(receiver):
+    """Every event the receiver got from a change-feed sink, batch after batch."""
+    with receiver.lock:
+        return [event for _, batch in receiver.received for event in batch]
+
+
+def wait_for_events(receiver, count, timeout=30):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and len(sink_events(receiver)) < count:
+        time.sleep(0.05)
+    return sink_events(receiver)
+
+
+def test_event_sinks_get_the_feed_and_resume_after_a_restart(workspace, monkeypatch):
+    cloud, azure = Receiver(), Receiver()
+    data_dir = workspace / "event-sinks"
+    sink = ("--event-sink", f"http://127.0.0.1:{cloud.port}/sink")
+    vesta = VestaProcess(data_dir, sink)
+    try:
+        device = {"resourceType": "Device", "id": "e2e-sink"}
+        assert requests.put(f"{vesta.base}/Device/e2e-sink", json=device, timeout=30).status_code == 201
+        assert requests.delete(f"{vesta.base}/Device/e2e-sink", timeout=30).status_code == 204
+        events = wait_for_events(cloud, 2)
+        feed = requests.get(f"http://127.0.0.1:{vesta.port}/events", params={"_count": 1000}, timeout=30).json()["events"]
+        assert events == feed, (events, feed)
+        assert vesta.terminate() == 0
+
+        # Restarted: the sink gets what came after, nothing twice.
+        vesta = VestaProcess(data_dir, sink)
+        assert requests.put(f"{vesta.base}/Device/e2e-sink", json=device, timeout=30).status_code == 201
+        events = wait_for_events(cloud, 3)
+        time.sleep(1)
+        assert [event["type"] for event in sink_events(cloud)] == [
+            "org.vesta.fhir.resource.created", "org.vesta.fhir.resource.deleted", "org.vesta.fhir.resource.updated"]
+        assert vesta.terminate() == 0
+
+        # Configured from the environment, in the Azure shape: a new sink starts at the first change.
+        monkeypatch.setenv("VESTA_EVENT_SINKS", f"http://127.0.0.1:{azure.port}/sink")
+        monkeypatch.setenv("VESTA_EVENT_SINK_FORMAT", "azure")
+        vesta = VestaProcess(data_dir)
+        events = wait_for_events(azure, 3)
+        assert [event["eventType"] for event in events] == [
+            "Microsoft.HealthcareApis.FhirResourceCreated", "Microsoft.HealthcareApis.FhirResourceDeleted",
+            "Microsoft.HealthcareApis.FhirResourceUpdated"]
+        assert events[2]["data"]["resourceFhirId"] == "e2e-sink" and events[2]["data"]["resourceVersionId"] == 3
+        assert events[2]["subject"] == f"127.0.0.1:{vesta.port}/fhir/Device/e2e-sink"
+    finally:
+        cloud.close()
+        azure.close()
+        if vesta.process.poll() is None:
+            assert vesta.terminate() == 0
