@@ -929,8 +929,9 @@ def report(results: dict, out: pathlib.Path) -> None:
         if "rpm_query_c16" in measured:
             lines.append(f"| RPM query p99 ({size['observations']:,} Observations) | {measured['rpm_query_c16']['p99_ms']} ms | "
                          "< 20 ms at 10M, flat from 1M to 10M |")
-        peak = max(r.get("server_rss_mb", 0) for r in measured.values())
-        lines.append(f"| peak server RSS under load | {peak} MB | ≤ 300 MB |")
+        if measured:
+            peak = max(r.get("server_rss_mb", 0) for r in measured.values())
+            lines.append(f"| peak server RSS under load | {peak} MB | ≤ 300 MB |")
         if size.get("explain"):
             lines += ["", "Search: each path file holds 20,000 random queries; RPM = `GET /fhir/Observation?patient=P&code=http://loinc.org|C"
                       "&date=geT&_sort=-date&_count=10` (random patient, one of the 6 codes, T uniform over the generated readings). "
@@ -974,6 +975,8 @@ def main() -> None:
                         help="also run servers with --audit off and buffered beside immediate (each with a fresh data directory), "
                              "load them the same way, and measure /healthz, read, RPM search and create against all three "
                              "before the other workloads")
+    parser.add_argument("--comparisons-only", action="store_true",
+                        help="with --compare-encryption or --compare-audit: measure only the comparison, not the other workloads")
     args = parser.parse_args()
     profile = dict(PROFILES[args.profile])
     if args.sizes:
@@ -1037,7 +1040,8 @@ def main() -> None:
                     "servers": {side: " ".join(config.flags()) for side, config in sides.items()},
                     "load": {side: loads[config] for side, config in sides.items()},
                     **compare(comparison, by_side, workdir, data, seconds, profile["patients"]), **details}
-            workloads, explain_files = measure(server, workdir, data, seconds, profile["patients"], out)
+            workloads, explain_files = ({}, []) if args.comparisons_only and comparisons else \
+                measure(server, workdir, data, seconds, profile["patients"], out)
             results["sizes"].append({"observations": size, "load": loads[main_config], "workloads": workloads,
                                      "explain": explain_files, "storage": storage(server)} | compared)
         report(results, out)
