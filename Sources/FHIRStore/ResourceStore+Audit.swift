@@ -68,8 +68,9 @@ extension ResourceStore {
         return try storedBody(event, type: "AuditEvent", id: event["id"]?.stringValue ?? "", version: 1, lastUpdated: now)
     }
 
-    /// CTEs that insert `audit` (and its index rows) once per row the CTE `source` returns.
-    func auditStatements(_ audit: Body, after source: String, binds: inout PostgresBindings) -> [String] {
+    /// CTEs that insert `audit` once per row the CTE `source` returns, and the expression that
+    /// writes its index rows (the statement's main query must evaluate it).
+    func auditStatements(_ audit: Body, after source: String, binds: inout PostgresBindings) -> (statements: [String], indexWrite: String) {
         binds.append(audit.stored.id)
         let id = "$\(binds.count)"
         binds.append(audit.stored.lastUpdated.date)
@@ -78,14 +79,15 @@ extension ResourceStore {
         let body = "$\(binds.count)"
         binds.append(audit.exactText)
         let exactText = "$\(binds.count)"
-        return ["""
+        let statements = ["""
             audit_key AS (SELECT nextval('resource_key_seq') AS key FROM \(source))
             """, """
             audit AS (
                 INSERT INTO r_auditevent (key, id, version, last_updated, body, exact_text)
                 SELECT key, \(id), 1, \(recorded), \(body)::jsonb, \(exactText) FROM audit_key
             )
-            """] + audit.index.insertStatements(keyFrom: "audit_key", binds: &binds, prefix: "ax")
+            """]
+        return (statements, audit.index.writeCall(keyFrom: "audit_key", replacing: false, binds: &binds))
     }
 
     /// Appends the AuditEvents of interactions that wrote nothing (reads, searches, failed
@@ -103,8 +105,8 @@ extension ResourceStore {
             return
         }
         var binds = PostgresBindings()
-        let statements = auditStatements(audit, after: "(SELECT 1) AS one", binds: &binds)
-        let sql = "WITH \(statements.joined(separator: ",\n")) SELECT count(*) FROM audit_key"
+        let record = auditStatements(audit, after: "(SELECT 1) AS one", binds: &binds)
+        let sql = "WITH \(record.statements.joined(separator: ",\n")) SELECT \(Self.evaluated([record.indexWrite]))"
         _ = try await database.query(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger)
     }
 }

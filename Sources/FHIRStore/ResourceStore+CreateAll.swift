@@ -78,24 +78,25 @@ extension ResourceStore {
         binds.append(bodies.map(\.json))
         binds.append(bodies.map { $0.exactText ?? "" })
         binds.append(bodies.map(\.stored.lastUpdated.date))
-        var statements = ["""
+        let inserted = """
             inserted AS (
                 INSERT INTO \(tables.current) (key, id, version, last_updated, body, exact_text)
                 SELECT key, id, 1, last_updated, body::jsonb, nullif(exact_text, '')
                   FROM unnest($1::int8[], $2::text[], $3::text[], $4::text[], $5::timestamptz[]) AS v(key, id, body, exact_text, last_updated)
             )
-            """]
-        statements += SearchIndexRows.insertStatements(Array(zip(keys, bodies.map(\.index))), binds: &binds)
+            """
+        let indexWrite = SearchIndexRows.writeCall(Array(zip(keys, bodies.map(\.index))), binds: &binds)
         let sql: String
         if logChange {
             binds.append(type)
             sql = """
-                WITH \(statements.joined(separator: ",\n"))
+                WITH \(inserted)
                 INSERT INTO change_log (resource_type, id, version, operation, recorded_at)
-                SELECT $\(binds.count), id, 1, 'C', last_updated FROM unnest($2::text[], $5::timestamptz[]) WITH ORDINALITY AS v(id, last_updated, ord) ORDER BY ord
+                SELECT $\(binds.count), id, 1, 'C', last_updated FROM unnest($2::text[], $5::timestamptz[]) WITH ORDINALITY AS v(id, last_updated, ord)
+                 WHERE \(Self.evaluated([indexWrite])) ORDER BY ord
                 """
         } else {
-            sql = "WITH \(statements.joined(separator: ",\n")) SELECT 1"
+            sql = "WITH \(inserted) SELECT \(Self.evaluated([indexWrite]))"
         }
         _ = try await database.query(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger)
     }

@@ -43,17 +43,15 @@ extension ResourceStore {
                 binds.append(row.version)
                 binds.append(body.json)
                 binds.append(body.exactText)
-                var statements = ["""
-                    target AS (
+                // A row sealed for the first time gets blind terms for its sealed values.
+                let indexWrite = wasSealed ? nil : body.index.writeCall(keyFrom: "target", replacing: true, binds: &binds)
+                let sql = """
+                    WITH target AS (
                         UPDATE \(tables.current) SET body = $3::jsonb, exact_text = $4
                          WHERE key = $1 AND version = $2 RETURNING key
                     )
-                    """]
-                if !wasSealed {
-                    statements += SearchIndexRows.deleteStatements(keyFrom: "target", resourceType: type)
-                    statements += body.index.insertStatements(keyFrom: "target", binds: &binds)
-                }
-                let sql = "WITH \(statements.joined(separator: ",\n")) SELECT count(*) FROM target"
+                    SELECT count(*) FROM target\(indexWrite.map { " WHERE \(Self.evaluated([$0]))" } ?? "")
+                    """
                 let updated = try await database.query(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger)
                 for try await changed in updated.decode(Int64.self) { count.currentVersions += Int(changed) }
             }

@@ -38,11 +38,12 @@ extension ResourceStore {
                 var binds = PostgresBindings()
                 binds.append(row.key)
                 binds.append(row.version)
-                var statements = ["target AS (SELECT key FROM \(tables.current) WHERE key = $1 AND version = $2)"]
-                statements += SearchIndexRows.deleteStatements(keyFrom: "target", resourceType: type)
-                statements += try SearchIndexRows(entries: entries, resourceType: type, registry: registry, blindIndex: blindIndex)
-                    .insertStatements(keyFrom: "target", binds: &binds)
-                let sql = "WITH \(statements.joined(separator: ",\n")) SELECT count(*) FROM target"
+                let indexWrite = try SearchIndexRows(entries: entries, resourceType: type, registry: registry, blindIndex: blindIndex)
+                    .writeCall(keyFrom: "target", replacing: true, binds: &binds)
+                let sql = """
+                    WITH target AS (SELECT key FROM \(tables.current) WHERE key = $1 AND version = $2)
+                    SELECT count(*) FROM target WHERE \(Self.evaluated([indexWrite]))
+                    """
                 _ = try await database.query(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger)
                 reindexed += 1
             }

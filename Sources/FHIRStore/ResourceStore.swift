@@ -370,15 +370,18 @@ public struct ResourceStore: Sendable {
                 VALUES ($1, 1, $2, $3::jsonb, $4) RETURNING key
             )
             """]
-        statements += body.index.insertStatements(keyFrom: "inserted", binds: &binds)
+        var indexWrites = [body.index.writeCall(keyFrom: "inserted", replacing: false, binds: &binds)]
         let request = auditedRequest
         if let request {
             let audit = try auditBody(for: request, interaction: interaction, type: type, id: id, version: 1, patients: body.patients, now: now)
-            statements += auditStatements(audit, after: "inserted", binds: &binds)
+            let record = auditStatements(audit, after: "inserted", binds: &binds)
+            statements += record.statements
+            indexWrites.append(record.indexWrite)
         }
         let sql = """
             WITH \(statements.joined(separator: ",\n"))
-            INSERT INTO change_log (resource_type, id, version, operation, recorded_at) VALUES ($5, $1, 1, 'C', $2)
+            INSERT INTO change_log (resource_type, id, version, operation, recorded_at)
+            SELECT $5, $1, 1, 'C', $2 WHERE \(Self.evaluated(indexWrites))
             """
         _ = try await database.query(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger)
         request?.noteRecordedWrite()
@@ -419,17 +422,18 @@ public struct ResourceStore: Sendable {
                  RETURNING id, key
             )
             """]
-        statements += SearchIndexRows.deleteStatements(keyFrom: "replaced", resourceType: type)
-        statements += body?.index.insertStatements(keyFrom: "replaced", binds: &binds) ?? []
+        var indexWrites = [(body?.index ?? SearchIndexRows()).writeCall(keyFrom: "replaced", replacing: true, binds: &binds)]
         let request = auditedRequest
         if let request {
             let audit = try auditBody(for: request, interaction: interaction, type: type, id: id, version: version + 1, patients: patients, now: now)
-            statements += auditStatements(audit, after: "replaced", binds: &binds)
+            let record = auditStatements(audit, after: "replaced", binds: &binds)
+            statements += record.statements
+            indexWrites.append(record.indexWrite)
         }
         let sql = """
             WITH \(statements.joined(separator: ",\n"))
             INSERT INTO change_log (resource_type, id, version, operation, recorded_at)
-            SELECT $8, id, $3, $9::"char", $4 FROM replaced
+            SELECT $8, id, $3, $9::"char", $4 FROM replaced WHERE \(Self.evaluated(indexWrites))
             RETURNING seq
             """
         do {
@@ -444,6 +448,12 @@ public struct ResourceStore: Sendable {
     }
 
     /// Stamps `id` and `meta`, seals, and serializes the resource for storage.
+    /// A condition that makes PostgreSQL evaluate each of `indexWrites` (scalar subqueries
+    /// from `SearchIndexRows.writeCall`, each run once) as part of a statement's main query.
+    static func evaluated(_ indexWrites: [String]) -> String {
+        indexWrites.map { "\($0) >= 0" }.joined(separator: " AND ")
+    }
+
     func storedBody(_ resource: JSONObject, type: String, id: String, version: Int, lastUpdated: FHIRInstant) throws -> Body {
         var meta = resource["meta"]?.objectValue ?? JSONObject()
         meta["versionId"] = .string(String(version))

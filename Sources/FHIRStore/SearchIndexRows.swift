@@ -12,6 +12,9 @@ struct SearchIndexRows: Sendable {
     /// `_id` and `_lastUpdated` are not indexed: they are columns of the resource table.
     static let columnParameters: Set<String> = ["_id", "_lastUpdated"]
 
+    /// No rows (a tombstone's).
+    init() {}
+
     /// - Parameter blindIndex: with encryption on, values of parameters that read sealed
     ///   elements become blind terms (references excepted; sealed composites are not indexed).
     init(
@@ -122,79 +125,60 @@ struct SearchIndexRows: Sendable {
         return (subjects.isEmpty ? [""] : subjects).flatMap { subject in codes.map { [subject, $0] + effective } }
     }
 
-    /// Data-modifying CTEs inserting these rows for the resource whose `key` the CTE named
-    /// `source` returns. Binds are appended to `binds`; `prefix` names the CTEs, so the rows of
-    /// two resources can go into one statement.
-    func insertStatements(keyFrom source: String, binds: inout PostgresBindings, prefix: String = "ix") -> [String] {
-        Self.statements(tables: tables, timeline: timeline, source: source, binds: &binds, prefix: prefix)
+    /// An expression that writes these rows for the one resource whose `key` the CTE (or
+    /// table) `source` returns, through `vesta_write_index_rows` (migration 0012), and yields
+    /// an integer. With `replacing`, the resource's old rows are removed first (an update; a
+    /// tombstone's rows are empty). Put it where the statement must evaluate it, e.g.
+    /// `WHERE <call> >= 0`. Binds are appended to `binds`.
+    func writeCall(keyFrom source: String, replacing: Bool, binds: inout PostgresBindings) -> String {
+        let columns = Self.columns(of: [(nil, self)], binds: &binds)
+        let replaced = replacing ? "ARRAY[s.key]" : "'{}'::int8[]"
+        return "(SELECT vesta_write_index_rows(array_fill(s.key, ARRAY[cardinality(\(columns.pid))]), \(replaced), \(columns.list)) FROM \(source) s)"
     }
 
-    /// Data-modifying CTEs inserting the rows of many resources whose keys are already known
-    /// (taken from `resource_key_seq` beforehand), so no row has to be joined back to its
-    /// resource by id.
-    static func insertStatements(_ resources: [(key: Int64, index: SearchIndexRows)], binds: inout PostgresBindings) -> [String] {
-        var merged: [IndexTable: [[String]]] = [:]
-        var timeline: [[String]] = []
-        for (key, index) in resources {
-            let keyText = String(key)
-            for (table, rows) in index.tables { merged[table, default: []] += rows.map { [keyText] + $0 } }
-            timeline += index.timeline.map { [keyText] + $0 }
-        }
-        return statements(tables: merged, timeline: timeline, source: nil, binds: &binds, prefix: "ix")
+    /// The same for the rows of many new resources whose keys are already known (taken from
+    /// `resource_key_seq` beforehand), so no row has to be joined back to its resource by id.
+    static func writeCall(_ resources: [(key: Int64, index: SearchIndexRows)], binds: inout PostgresBindings) -> String {
+        let columns = columns(of: resources.map { (Optional($0.key), $0.index) }, binds: &binds)
+        return "(SELECT vesta_write_index_rows(\(columns.keys ?? "'{}'::int8[]"), '{}'::int8[], \(columns.list)))"
     }
 
-    /// The CTEs for `tables` and `timeline`: for the one resource whose `key` the CTE `source`
-    /// returns, or, with no `source`, for rows that each start with their resource's key.
-    private static func statements(
-        tables: [IndexTable: [[String]]], timeline: [[String]], source: String?, binds: inout PostgresBindings, prefix: String
-    ) -> [String] {
-        func arrays(_ rows: [[String]], columns: Int) -> String {
-            (0..<columns).map { column in
-                binds.append(rows.map { $0[column] })
-                return "$\(binds.count)::text[]"
-            }.joined(separator: ", ")
+    /// Binds the rows as the function's arguments: grouped by table in `IndexTable.allCases`
+    /// order with the timeline last, each table's bounds, and the parallel text arrays pid, grp
+    /// and up to five further columns (and the keys, when every resource's key is known).
+    private static func columns(
+        of resources: [(key: Int64?, index: SearchIndexRows)], binds: inout PostgresBindings
+    ) -> (keys: String?, pid: String, list: String) {
+        var keys: [Int64] = []
+        var arrays: [[String]] = Array(repeating: [], count: 7)
+        var bounds: [Int32] = [1]
+        func append(_ key: Int64?, _ row: [String]) {
+            if let key { keys.append(key) }
+            for column in 0..<7 { arrays[column].append(column < row.count ? row[column] : "") }
         }
-        func from(_ unnest: String, _ names: [String]) -> String {
-            guard let source else { return "unnest(\(unnest)) AS v(\((["rkey"] + names).joined(separator: ", ")))" }
-            return "\(source) s, unnest(\(unnest)) AS v(\(names.joined(separator: ", ")))"
-        }
-        let key = source == nil ? "v.rkey::bigint" : "s.key"
-        let lead = source == nil ? 1 : 0
-        var statements: [String] = []
         for table in IndexTable.allCases {
-            guard let rows = tables[table], !rows.isEmpty else { continue }
-            let names = table.columns.map(\.name)
-            let values = table.columns.map { $0.expression }
-            statements.append("""
-                \(prefix)_\(table.rawValue) AS (
-                    INSERT INTO sp_\(table.rawValue) (key, \(names.joined(separator: ", ")))
-                    SELECT \(key), \(values.joined(separator: ", "))
-                      FROM \(from(arrays(rows, columns: lead + names.count), names))
-                )
-                """)
+            for (key, index) in resources {
+                for row in index.tables[table] ?? [] { append(key, row) }
+            }
+            bounds.append(Int32(arrays[0].count + 1))
         }
-        if !timeline.isEmpty {
-            statements.append("""
-                \(prefix)_timeline AS (
-                    INSERT INTO observation_timeline (key, subject, code, hi, lo)
-                    SELECT \(key), v.subject, v.code, v.hi::timestamptz, v.lo::timestamptz
-                      FROM \(from(arrays(timeline, columns: lead + 4), ["subject", "code", "hi", "lo"]))
-                )
-                """)
+        // The timeline has no pid or grp: its columns start at c1.
+        for (key, index) in resources {
+            for row in index.timeline { append(key, ["", ""] + row) }
         }
-        return statements
-    }
-
-    /// Data-modifying CTEs removing every index row of the resource whose `key` the CTE
-    /// named `source` returns (before its new version's rows go in).
-    static func deleteStatements(keyFrom source: String, resourceType: String) -> [String] {
-        var statements = IndexTable.allCases.map { table in
-            "dx_\(table.rawValue) AS (DELETE FROM sp_\(table.rawValue) WHERE key IN (SELECT key FROM \(source)))"
+        bounds.append(Int32(arrays[0].count + 1))
+        var keysPlaceholder: String?
+        if resources.allSatisfy({ $0.key != nil }) {
+            binds.append(keys)
+            keysPlaceholder = "$\(binds.count)::int8[]"
         }
-        if resourceType == "Observation" {
-            statements.append("dx_timeline AS (DELETE FROM observation_timeline WHERE key IN (SELECT key FROM \(source)))")
+        binds.append(bounds)
+        var placeholders = ["$\(binds.count)::int4[]"]
+        for column in arrays {
+            binds.append(column)
+            placeholders.append("$\(binds.count)::text[]")
         }
-        return statements
+        return (keysPlaceholder, placeholders[1], placeholders.joined(separator: ", "))
     }
 }
 
@@ -203,29 +187,4 @@ enum IndexTable: String, CaseIterable, Sendable {
     case token, string, date, number, quantity, reference, uri
     /// HMAC terms of sealed values (`BlindIndex`).
     case blind
-
-    struct Column {
-        let name: String
-        /// Converts the `text` from `unnest` (`v.<name>`) to the column's type.
-        let expression: String
-    }
-
-    /// Columns after `key`, in the order `SearchIndexRows` fills them.
-    var columns: [Column] {
-        let head = [Column(name: "pid", expression: "v.pid::int4"), Column(name: "grp", expression: "v.grp::int2")]
-        func text(_ name: String) -> Column { Column(name: name, expression: "v.\(name)") }
-        func optional(_ name: String) -> Column { Column(name: name, expression: "nullif(v.\(name), '')") }
-        switch self {
-        case .token: return head + [Column(name: "kind", expression: "v.kind::\"char\""), optional("system"), text("code")]
-        case .string: return head + [text("norm"), text("exact")]
-        case .date: return head + [Column(name: "lo", expression: "v.lo::timestamptz"), Column(name: "hi", expression: "v.hi::timestamptz")]
-        case .number: return head + [Column(name: "lo", expression: "v.lo::numeric"), Column(name: "hi", expression: "v.hi::numeric")]
-        case .quantity:
-            return head + [optional("system"), optional("code"), optional("unit"),
-                           Column(name: "lo", expression: "v.lo::numeric"), Column(name: "hi", expression: "v.hi::numeric")]
-        case .reference: return head + [optional("target_type"), optional("target_id"), optional("url")]
-        case .uri: return head + [text("uri")]
-        case .blind: return head + [Column(name: "term", expression: "decode(v.term, 'hex')")]
-        }
-    }
 }

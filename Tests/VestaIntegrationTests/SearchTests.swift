@@ -487,6 +487,45 @@ import Testing
         let changes = try await plan(client, "_lastUpdated=ge2020-01-01&_lastUpdated=lt2020-01-02")
         #expect(changes.contains("r_observation_last_updated"), "\(changes)")
     }
+
+    /// An update replaces every index row of the resource (the timeline's too) and a delete
+    /// removes them all: what a new version no longer says is no longer found.
+    @Test func updatesReplaceAndDeletesRemoveEveryIndexRow() async throws {
+        let client = try await FHIRTestClient.make()
+        let patient = uniqueId("pat")
+        let code = uniqueId("code")
+        func observation(_ code: String, _ value: Int, _ time: String, id: String? = nil) -> JSONValue {
+            var resource: JSONObject = [
+                "resourceType": "Observation", "status": "final", "subject": ["reference": .string("Patient/\(patient)")],
+                "code": ["coding": [["system": "urn:test:codes", "code": .string(code)]]], "effectiveDateTime": .string(time),
+                "valueQuantity": ["value": .number(String(value)), "unit": "/min", "system": "http://unitsofmeasure.org", "code": "/min"]]
+            if let id { resource["id"] = .string(id) }
+            return .object(resource)
+        }
+        let id = try await create(client, observation(code, 70, "2026-03-01T10:00:00Z"))
+        let key = try await client.count("SELECT key FROM r_observation WHERE id = '\(id)'")
+        func rows() async throws -> [String: Int] {
+            var counts: [String: Int] = [:]
+            for table in ["sp_token", "sp_string", "sp_date", "sp_number", "sp_quantity", "sp_reference", "sp_uri", "sp_blind", "observation_timeline"] {
+                counts[table] = try await client.count("SELECT count(*) FROM \(table) WHERE key = \(key)")
+            }
+            return counts
+        }
+        let created = try await rows()
+        #expect((created["sp_token"] ?? 0) > 0 && (created["sp_quantity"] ?? 0) > 0 && created["observation_timeline"] == 1, "\(created)")
+
+        let renamed = uniqueId("code")
+        let updated = observation(renamed, 90, "2026-03-02T10:00:00Z", id: id)
+        #expect(try await client.send(.put, "/fhir/Observation/\(id)", json: updated).status == .ok)
+        #expect(try await rows() == created, "the new version has as many rows as the first, not both versions' rows")
+        #expect(try await matches(client, "/fhir/Observation?code=urn:test:codes|\(code)").isEmpty)
+        #expect(try await matches(client, "/fhir/Observation?code=urn:test:codes|\(renamed)&value-quantity=90") == [id])
+        #expect(try await matches(client, "/fhir/Observation?patient=\(patient)&code=urn:test:codes|\(renamed)&date=ge2026-03-02&_sort=-date") == [id])
+        #expect(try await matches(client, "/fhir/Observation?value-quantity=70&code=urn:test:codes|\(renamed)").isEmpty)
+
+        #expect(try await client.send(.delete, "/fhir/Observation/\(id)").status == .noContent)
+        #expect(try await rows().values.allSatisfy { $0 == 0 }, "a tombstone has no index rows")
+    }
 }
 
 /// Query strings as the server reads them, for tests that call the parser directly.
