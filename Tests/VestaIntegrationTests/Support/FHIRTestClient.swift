@@ -55,14 +55,15 @@ struct FHIRTestClient: Sendable {
     ///   - audit: the audit log (implies `isolated` unless `.off`).
     ///   - allowPrivateEndpoints: rest-hooks may reach the tests' local receivers over http.
     ///   - subscriptionRetry: how long failing deliveries are retried before a Subscription is set to error.
+    ///   - cluster: the test cluster (`TestDatabase.longTransactions` for a test holding a transaction open for long).
     static func make(maxBodySize: Int = 16 << 20, isolated: Bool = false, readyMappings: Bool = true,
                      identityMode: IdentityMode = .lookup, encrypted: Bool = false, audit: AuditMode = .off,
                      allowPrivateEndpoints: Bool = true, subscriptionRetry: Duration = .seconds(86_400),
-                     authenticator: Authenticator = .off,
+                     authenticator: Authenticator = .off, cluster: TestDatabase = .shared,
                      configure: (inout ServerConfiguration) -> Void = { _ in }) async throws -> FHIRTestClient {
         // Device keys always work, as in `vesta serve`; the store reads this client's database.
         let separate = isolated || encrypted || audit != .off
-        let environment = separate ? try await TestDatabase.shared.isolated() : try await TestDatabase.shared.start()
+        let environment = separate ? try await cluster.isolated() : try await cluster.start()
         let keys = encrypted ? try await TestEncryption.make(environment, keyEncryptionKey: try SymmetricKey.random()) : nil
         let encryption = keys?.encryption
         let store = ResourceStore(client: environment.client, resourceTypes: environment.definitions.resourceTypes,

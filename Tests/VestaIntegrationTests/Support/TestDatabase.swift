@@ -5,11 +5,17 @@ import FHIRStore
 import Foundation
 import Logging
 import PostgresNIO
+import Synchronization
 
-/// One throwaway PostgreSQL cluster per test process: created in a temporary directory on
+/// A throwaway PostgreSQL cluster of the test process: created in a temporary directory on
 /// first use, reachable only through its Unix socket, stopped and removed at process exit.
 actor TestDatabase {
+    /// The cluster almost every test uses.
     static let shared = TestDatabase()
+    /// A second cluster, for tests whose transactions last many seconds: the change feed, the
+    /// subscription matcher and the audit chainer wait for a cluster-wide transaction watermark,
+    /// so such a transaction on the shared cluster stalls the tests of those beside it.
+    static let longTransactions = TestDatabase()
 
     struct Environment: Sendable {
         let client: PostgresClient
@@ -112,16 +118,21 @@ extension EmbeddedPostgres {
     }
 }
 
-/// Stops the test cluster when the test process exits, however the tests ended.
+/// Stops the test clusters when the test process exits, however the tests ended.
 enum ExitCleanup {
-    nonisolated(unsafe) private static var registered: (postgres: EmbeddedPostgres, directory: URL)?
+    private static let registered = Mutex<[(postgres: EmbeddedPostgres, directory: URL)]>([])
 
     static func register(_ postgres: EmbeddedPostgres, directory: URL) {
-        registered = (postgres, directory)
+        let first = registered.withLock { clusters in
+            clusters.append((postgres, directory))
+            return clusters.count == 1
+        }
+        guard first else { return }
         atexit {
-            guard let (postgres, directory) = ExitCleanup.registered else { return }
-            postgres.stopBlocking()
-            try? FileManager.default.removeItem(at: directory)
+            for (postgres, directory) in ExitCleanup.registered.withLock({ $0 }) {
+                postgres.stopBlocking()
+                try? FileManager.default.removeItem(at: directory)
+            }
         }
     }
 }
