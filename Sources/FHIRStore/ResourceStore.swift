@@ -447,13 +447,13 @@ public struct ResourceStore: Sendable {
         }
     }
 
-    /// Stamps `id` and `meta`, seals, and serializes the resource for storage.
     /// A condition that makes PostgreSQL evaluate each of `indexWrites` (scalar subqueries
     /// from `SearchIndexRows.writeCall`, each run once) as part of a statement's main query.
     static func evaluated(_ indexWrites: [String]) -> String {
         indexWrites.map { "\($0) >= 0" }.joined(separator: " AND ")
     }
 
+    /// Stamps `id` and `meta`, seals, and serializes the resource for storage.
     func storedBody(_ resource: JSONObject, type: String, id: String, version: Int, lastUpdated: FHIRInstant) throws -> Body {
         var meta = resource["meta"]?.objectValue ?? JSONObject()
         meta["versionId"] = .string(String(version))

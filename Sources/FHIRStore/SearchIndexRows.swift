@@ -126,7 +126,7 @@ struct SearchIndexRows: Sendable {
     }
 
     /// An expression that writes these rows for the one resource whose `key` the CTE (or
-    /// table) `source` returns, through `vesta_write_index_rows` (migration 0012), and yields
+    /// table) `source` returns, through `vesta_write_index_rows` (migration 0013), and yields
     /// an integer. With `replacing`, the resource's old rows are removed first (an update; a
     /// tombstone's rows are empty). Put it where the statement must evaluate it, e.g.
     /// `WHERE <call> >= 0`. Binds are appended to `binds`.
@@ -182,7 +182,8 @@ struct SearchIndexRows: Sendable {
     }
 }
 
-/// The index tables, one per kind of search value (`sp_<rawValue>`).
+/// The index tables, one per kind of search value (`sp_<rawValue>`). The order of the cases
+/// is the order `vesta_write_index_rows` expects their rows in (the timeline comes last).
 enum IndexTable: String, CaseIterable, Sendable {
     case token, string, date, number, quantity, reference, uri
     /// HMAC terms of sealed values (`BlindIndex`).
