@@ -206,14 +206,29 @@ def wrk(server: Server, script: str, args: list, connections: int, seconds: int)
 BUNDLE_SIZE = 100
 
 
-def transaction_bundles(server: Server, data: pathlib.Path, connections: int, seconds: int) -> dict:
+def conditional_entry(resource: dict, value: str) -> dict:
+    """The entry lua/transaction.lua sends in conditional mode: a fresh identifier with `ifNoneExist`
+    on it, and conditional references to the patient (by MRN) and the device (by serial number)."""
+    resource = dict(resource, identifier=[{"system": "urn:bench:obs", "value": value}])
+    patient_number = int(resource["subject"]["reference"].split("bench-p")[1])
+    device_number = int(resource["device"]["reference"].split("bench-d")[1])
+    resource["subject"] = {"reference": f"Patient?identifier=http://hospital.example.org/mrn|MRN{patient_number:08d}"}
+    resource["device"] = {"reference": f"Device?identifier=http://devices.example.org/serial|SN-{device_number:06d}"}
+    return {"resource": resource,
+            "request": {"method": "POST", "url": "Observation", "ifNoneExist": f"identifier=urn:bench:obs|{value}"}}
+
+
+def transaction_bundles(server: Server, data: pathlib.Path, connections: int, seconds: int, conditional: bool = False) -> dict:
     """POSTs transaction Bundles of BUNDLE_SIZE Observation POST entries (lua/transaction.lua builds
     them from the generated Observations): resources created per second; latency is per Bundle.
-    One Bundle is posted first and its response checked: 200, a transaction-response, every entry 201."""
+    `conditional`: each entry carries `ifNoneExist` and conditional Patient and Device references.
+    One Bundle is posted first and its response checked: 200, a transaction-response, every entry 201
+    (and, conditional, every reference resolved to the right patient)."""
     lines = (data / "observations.ndjson").read_text().splitlines()[:BUNDLE_SIZE]
-    bundle = json.dumps({"resourceType": "Bundle", "type": "transaction",
-                         "entry": [{"resource": json.loads(line), "request": {"method": "POST", "url": "Observation"}}
-                                   for line in lines]})
+    resources = [json.loads(line) for line in lines]
+    entries = ([conditional_entry(resource, f"check-{number}") for number, resource in enumerate(resources)] if conditional
+               else [{"resource": resource, "request": {"method": "POST", "url": "Observation"}} for resource in resources])
+    bundle = json.dumps({"resourceType": "Bundle", "type": "transaction", "entry": entries})
     before = int(server.sql("SELECT count(*) FROM r_observation"))
     status, body = server.request("POST", "/fhir", bundle)
     answer = json.loads(body) if status == 200 else {}
@@ -221,7 +236,14 @@ def transaction_bundles(server: Server, data: pathlib.Path, connections: int, se
     stored = int(server.sql("SELECT count(*) FROM r_observation")) - before
     if status != 200 or answer.get("type") != "transaction-response" or len(created) != BUNDLE_SIZE or stored != BUNDLE_SIZE:
         sys.exit(f"transaction Bundle check failed: {status}, {len(created)} entries 201, {stored} rows stored: {body[:500]}")
-    result = wrk(server, "transaction.lua", [data / "observations.ndjson", "/fhir", BUNDLE_SIZE], connections, seconds)
+    if conditional:
+        location = created[0]["response"]["location"]  # Observation/<id>/_history/1
+        _, stored_body = server.request("GET", "/fhir/" + location.split("/_history")[0])
+        subject = json.loads(stored_body).get("subject", {}).get("reference")
+        if subject != resources[0]["subject"]["reference"]:
+            sys.exit(f"conditional transaction check failed: the first entry's subject is {subject}, not {resources[0]['subject']['reference']}")
+    result = wrk(server, "transaction.lua", [data / "observations.ndjson", "/fhir", BUNDLE_SIZE, 0,
+                                              "conditional" if conditional else "plain"], connections, seconds)
     result["requests_per_s"] = result["rps"]
     result["rps"] = round(result["rps"] * BUNDLE_SIZE, 1)
     result["entries_per_bundle"] = BUNDLE_SIZE
@@ -414,6 +436,7 @@ def measure(server: Server, workdir: pathlib.Path, data: pathlib.Path, seconds: 
     step("update_observation_c16", lambda: wrk(server, "put.lua", [workdir / "updates.ndjson", "/fhir/Observation"], 16, seconds))
     step("raw_insert_multirow100_c16", lambda: pgbench(server, workdir, "insert100", insert_many, 16, seconds, 100))
     step("transaction_100_observations_c16", lambda: transaction_bundles(server, data, 16, seconds))
+    step("transaction_100_conditional_c16", lambda: transaction_bundles(server, data, 16, seconds, conditional=True))
     step("raw_copy", lambda: copy_baseline(server, workdir, sample_body))
     step("ingest_messages_c16", lambda: ingest(server, data))
     server.sql("DROP TABLE bench_raw")
@@ -820,6 +843,8 @@ RATIOS = [
     ("update Observation vs raw single-row insert", "update_observation_c16", "raw_insert_single_c16", "context"),
     ("transaction Bundles of 100 Observations vs raw 100-row multi-row insert (rows/s)", "transaction_100_observations_c16",
      "raw_insert_multirow100_c16", "≥ 50% of raw multi-row insert"),
+    ("transaction Bundles of 100 with ifNoneExist and conditional references vs plain ones (rows/s)",
+     "transaction_100_conditional_c16", "transaction_100_observations_c16", "context"),
     ("ingest: messages accepted vs raw COPY rows", "ingest_messages_c16", "raw_copy", "context"),
     ("RPM query vs the same query as hand-written SQL", "rpm_query_c16", "raw_rpm_select_c16", "context"),
     ("RPM query vs the server's own SQL through pgbench", "rpm_query_c16", "raw_rpm_server_sql_c16", "context"),

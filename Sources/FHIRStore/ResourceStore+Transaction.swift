@@ -14,7 +14,7 @@ extension ResourceStore {
     /// repeatable; then `StoreError.transactionConflict`. Any other error is rethrown as is.
     ///
     /// READ COMMITTED is deliberate: each statement sees what committed before it began, so a
-    /// search issued after `lockCondition` sees the resource a racing transaction created.
+    /// search issued after `lockConditions` sees the resource a racing transaction created.
     public func transaction<Result: Sendable>(
         _ body: @Sendable (ResourceStore) async throws -> Result
     ) async throws -> Result {
@@ -41,12 +41,18 @@ extension ResourceStore {
         throw StoreError.transactionConflict(attempts: Self.transactionAttempts)
     }
 
-    /// Serializes, until the transaction ends, every transaction that takes the same `key`
-    /// (e.g. `Patient?identifier=s|v`), so two conditional creates cannot both find nothing.
-    /// Only inside `transaction`; outside one it would be released at once and is not taken.
-    public func lockCondition(_ key: String) async throws {
-        guard database.isTransaction else { return }
-        _ = try await database.query("SELECT pg_advisory_xact_lock(hashtext(\(key)))", logger: logger).collect()
+    /// Serializes, until the transaction ends, every transaction that takes one of the same
+    /// `keys` (e.g. `Patient?identifier=s|v`), so two conditional creates cannot both find
+    /// nothing. All keys in one statement, in the order of their lock numbers, so two
+    /// transactions taking overlapping sets cannot deadlock. Only inside `transaction`; outside
+    /// one a lock would be released at once, so none is taken.
+    public func lockConditions(_ keys: [String]) async throws {
+        guard database.isTransaction, !keys.isEmpty else { return }
+        let locks: PostgresQuery = """
+            SELECT pg_advisory_xact_lock(lock)
+              FROM (SELECT DISTINCT hashtext(key) AS lock FROM unnest(\(keys)::text[]) AS key ORDER BY 1) locks
+            """
+        _ = try await database.query(locks, logger: logger).collect()
     }
 
     private static func isRetryable(_ error: PSQLError) -> Bool {

@@ -18,6 +18,13 @@ extension FHIRAPI {
     func conditionMatches(
         type: String, parameters: [(name: String, value: String)], interaction: String, in store: ResourceStore
     ) async throws -> [StoredResource] {
+        try await runSearch(try conditionQuery(type: type, parameters: parameters, interaction: interaction), count: 2, in: store).matches
+    }
+
+    /// The search of a condition, parsed strictly (an ignored parameter would widen the
+    /// match), with no includes, totals or summary. An empty condition is a 400 naming
+    /// `interaction`, as is any parameter the search cannot apply.
+    func conditionQuery(type: String, parameters: [(name: String, value: String)], interaction: String) throws -> SearchQuery {
         guard !parameters.isEmpty else {
             throw FHIRError.badRequest("A conditional \(interaction) needs search parameters that identify the resource")
         }
@@ -31,7 +38,7 @@ extension FHIRAPI {
         query.total = .none
         query.summary = nil
         query.cursor = nil
-        return try await runSearch(query, count: 2, in: store).matches
+        return query
     }
 
     /// What a conditional create did.
@@ -46,7 +53,7 @@ extension FHIRAPI {
         _ resource: JSONObject, type: String, condition: [(name: String, value: String)]
     ) async throws -> ConditionalCreateOutcome {
         try await store.transaction { transaction in
-            try await transaction.lockCondition(BundleProcessor.conditionKey(type: type, condition))
+            try await transaction.lockConditions([BundleProcessor.conditionKey(type: type, condition)])
             let matches = try await conditionMatches(type: type, parameters: condition, interaction: "POST", in: transaction)
             guard matches.count <= 1 else { throw Self.multipleMatches(type) }
             if let existing = matches.first { return .existing(existing) }
@@ -75,7 +82,7 @@ extension FHIRAPI {
         let requestedVersion = try RequestParsing.ifMatchVersion(request)
         let access = try access()
         let result = try await store.transaction { transaction in
-            try await transaction.lockCondition(BundleProcessor.conditionKey(type: type, condition))
+            try await transaction.lockConditions([BundleProcessor.conditionKey(type: type, condition)])
             let matches = try await conditionMatches(type: type, parameters: condition, interaction: "PUT", in: transaction)
             guard matches.count <= 1 else { throw Self.multipleMatches(type) }
             let bodyId = resource["id"]?.stringValue

@@ -215,6 +215,55 @@ import Testing
         #expect(try await client.count("SELECT count(*) FROM r_observation WHERE body::text LIKE '%\(none)%' OR body::text LIKE '%\(two)%'") == 0)
     }
 
+    /// More conditions than one look-up statement holds (they are found a hundred at a time
+    /// before any entry runs): each still gets its own match, whichever statement found it,
+    /// and a failing condition in a later statement still names its entry.
+    @Test func manyConditionsEachFindTheirOwnMatch() async throws {
+        let client = try await FHIRTestClient.make()
+        let marker = uniqueId("many")
+        let count = 150
+        let patients = try await client.send(.post, "/fhir", json: Self.bundle("transaction", (0..<count).map { number in
+            Self.entry("POST", "Patient", resource: Self.patient(identifier: "\(marker)-p\(number)"))
+        }))
+        try #require(patients.status == .ok, "\(patients.diagnostics)")
+        let patientIds = (0..<count).map { Self.reference(patients, entry: $0) }
+        var entries = (0..<count).map { number -> JSONValue in
+            Self.entry("POST", "Observation", resource: [
+                "resourceType": "Observation", "status": "final", "code": ["text": .string(marker)],
+                "identifier": [["system": "urn:test:bundle", "value": .string("\(marker)-o\(number)")]],
+                "subject": ["reference": .string("Patient?identifier=urn:test:bundle|\(marker)-p\(number)")],
+            ], request: ["ifNoneExist": .string("identifier=urn:test:bundle|\(marker)-o\(number)")])
+        }
+        // Existing patients, asked for again: found, not created.
+        entries += (0..<10).map { number in
+            Self.entry("POST", "Patient", resource: Self.patient(identifier: "\(marker)-p\(number)"),
+                       request: ["ifNoneExist": .string("identifier=urn:test:bundle|\(marker)-p\(number)")])
+        }
+        let response = try await client.send(.post, "/fhir", json: Self.bundle("transaction", entries))
+        #expect(response.status == .ok, "\(response.diagnostics)")
+        let statuses = Self.statuses(response)
+        #expect(statuses.prefix(count).allSatisfy { $0 == "201 Created" })
+        #expect(statuses.suffix(10).allSatisfy { $0 == "200 OK" })
+        let written = response.object["entry"]?.arrayValue ?? []
+        let subjects = written.prefix(count).map { $0["resource"]?["subject"]?["reference"]?.stringValue }
+        #expect(subjects == patientIds)
+        let found = written.suffix(10).map { entry in entry["resource"].flatMap { $0["id"]?.stringValue }.map { "Patient/\($0)" } }
+        #expect(found == Array(patientIds.prefix(10)))
+
+        // The same Bundle again: every Observation's ifNoneExist now matches; nothing new is written.
+        let again = try await client.send(.post, "/fhir", json: Self.bundle("transaction", entries))
+        #expect(Self.statuses(again).allSatisfy { $0 == "200 OK" })
+        #expect(try await client.count("SELECT count(*) FROM r_observation WHERE body::text LIKE '%\(marker)%'") == count)
+
+        // A condition the server cannot apply, beyond the first hundred: 400 naming its entry.
+        entries[130] = Self.entry("POST", "Observation", resource: ["resourceType": "Observation", "status": "final", "code": ["text": "x"]],
+                                  request: ["ifNoneExist": "no-such-parameter=1"])
+        let failed = try await client.send(.post, "/fhir", json: Self.bundle("transaction", entries))
+        #expect(failed.status == .badRequest)
+        #expect(failed.issueExpressions.first == "Bundle.entry[130]")
+        #expect(failed.diagnostics.contains("no-such-parameter"))
+    }
+
     /// Eight transactions racing to create the same `ifNoneExist` resource make exactly one.
     @Test func racingConditionalCreatesMakeOneResource() async throws {
         let client = try await FHIRTestClient.make()

@@ -12,18 +12,19 @@ extension BundleProcessor {
         let entries = try parsed.map { result throws(BundleEntryError) in try prepare(try result.get()) }
         try checkFullUrls(entries)
         let newIds = entries.map { _ in FHIRId.generate() }
-        let lockKeys = Set(entries.compactMap(Self.creatingCondition)).sorted()
+        let lockKeys = entries.compactMap(Self.creatingCondition)
         return try await api.store.transaction { store in
-            // Conditional creates of the same condition wait for each other here, so the search
-            // below sees what a racing transaction created (sorted: no lock-order deadlocks).
-            for key in lockKeys { try await store.lockCondition(key) }
+            // Conditional creates of the same condition wait for each other here, so the searches
+            // below see what a racing transaction created.
+            try await store.lockConditions(lockKeys)
+            let prefetched = try await PrefetchedConditions.find(entries, processor: self, in: store)
             var actions: [Action] = []
             actions.reserveCapacity(entries.count)
             for (entry, newId) in zip(entries, newIds) {
-                actions.append(try await resolve(entry, newId: newId, in: store))
+                actions.append(try await resolve(entry, newId: newId, in: store, prefetched: prefetched))
             }
             try checkDistinctTargets(entries, actions)
-            let rewriter = try await makeRewriter(entries, actions, in: store)
+            let rewriter = try await makeRewriter(entries, actions, prefetched: prefetched, in: store)
             var results = [BundleEntryResult?](repeating: nil, count: entries.count)
             func run(_ wanted: (BundleEntryRequest.Method) -> Bool) async throws {
                 for (index, entry) in entries.enumerated() where wanted(entry.method) {
@@ -66,7 +67,9 @@ extension BundleProcessor {
 
     /// Every entry's `fullUrl` → the `Type/id` it resolved to, plus every conditional reference
     /// in the entries' resources → its one match.
-    private func makeRewriter(_ entries: [BundleEntryRequest], _ actions: [Action], in store: ResourceStore) async throws -> ReferenceRewriter {
+    private func makeRewriter(
+        _ entries: [BundleEntryRequest], _ actions: [Action], prefetched: PrefetchedConditions, in store: ResourceStore
+    ) async throws -> ReferenceRewriter {
         var rewriter = ReferenceRewriter { reference in
             "The reference '\(reference)' is not the fullUrl of an entry of this transaction that creates or updates a resource"
         }
@@ -82,7 +85,9 @@ extension BundleProcessor {
             guard let resource = entry.resource else { continue }
             for reference in ReferenceRewriter.conditionalReferences(in: resource, isType: api.definitions.isResourceType)
             where rewriter.targets[reference] == nil {
-                rewriter.targets[reference] = try await scoped(entry) { try await resolveConditionalReference(reference, in: store) }
+                rewriter.targets[reference] = try await scoped(entry) {
+                    try await resolveConditionalReference(reference, in: store, prefetched: prefetched)
+                }
             }
         }
         return rewriter

@@ -136,20 +136,29 @@ struct BundleProcessor: Sendable {
         }
     }
 
-    /// Resolves the entry's condition in `store` into what it will do. `newId`: the id a
-    /// create gets.
-    func resolve(_ entry: BundleEntryRequest, newId: String, in store: ResourceStore) async throws -> Action {
+    /// Resolves the entry's condition into what it will do: from `prefetched` when it holds
+    /// the condition, else by searching `store`. `newId`: the id a create gets.
+    func resolve(
+        _ entry: BundleEntryRequest, newId: String, in store: ResourceStore, prefetched: PrefetchedConditions = PrefetchedConditions()
+    ) async throws -> Action {
+        func matchesAtMostOne(_ condition: [(name: String, value: String)]) async throws -> [StoredResource] {
+            try await scoped(entry) {
+                let matches = try await prefetched.matches(type: entry.type, condition) {
+                    try await api.conditionMatches(type: entry.type, parameters: condition, interaction: entry.method.rawValue, in: store)
+                }
+                guard matches.count <= 1 else { throw FHIRAPI.multipleMatches(entry.type) }
+                return matches
+            }
+        }
         switch entry.method {
         case .get:
             return .read
         case .post:
             guard let condition = entry.ifNoneExist else { return .create(id: newId) }
-            let matches = try await scoped(entry) { try await matchesAtMostOne(entry, condition, in: store) }
-            return matches.first.map(Action.existing) ?? .create(id: newId)
+            return try await matchesAtMostOne(condition).first.map(Action.existing) ?? .create(id: newId)
         case .put:
             guard let condition = entry.query else { return .update(id: entry.id ?? newId) }
-            let matches = try await scoped(entry) { try await matchesAtMostOne(entry, condition, in: store) }
-            if let match = matches.first {
+            if let match = try await matchesAtMostOne(condition).first {
                 if let bodyId = entry.resource?["id"]?.stringValue, bodyId != match.id {
                     throw BundleEntryError(entry, FHIRError.badRequest(
                         "The resource id '\(bodyId)' is not the id of the match, '\(match.id)'", expression: ["\(entry.type).id"]))
@@ -159,30 +168,25 @@ struct BundleProcessor: Sendable {
             return .update(id: entry.resource?["id"]?.stringValue ?? newId)
         case .patch:
             guard let condition = entry.query else { return .patch(id: entry.id ?? newId) }
-            let matches = try await scoped(entry) { try await matchesAtMostOne(entry, condition, in: store) }
-            guard let match = matches.first else { throw BundleEntryError(entry, FHIRError(.notFound, .notFound, "No \(entry.type) matches the condition")) }
+            guard let match = try await matchesAtMostOne(condition).first else {
+                throw BundleEntryError(entry, FHIRError(.notFound, .notFound, "No \(entry.type) matches the condition"))
+            }
             return .patch(id: match.id)
         case .delete:
             guard let condition = entry.query else { return .delete(id: entry.id ?? newId) }
-            let matches = try await scoped(entry) { try await matchesAtMostOne(entry, condition, in: store) }
-            return matches.first.map { .delete(id: $0.id) } ?? .deleteNothing
+            return try await matchesAtMostOne(condition).first.map { .delete(id: $0.id) } ?? .deleteNothing
         }
     }
 
-    /// At most one match, else 412 (as the single API's conditional interactions).
-    private func matchesAtMostOne(_ entry: BundleEntryRequest, _ condition: [(name: String, value: String)], in store: ResourceStore) async throws -> [StoredResource] {
-        let matches = try await api.conditionMatches(type: entry.type, parameters: condition, interaction: entry.method.rawValue, in: store)
-        guard matches.count <= 1 else { throw FHIRAPI.multipleMatches(entry.type) }
-        return matches
-    }
-
-    /// `Patient?identifier=s|v` in a resource → `Patient/<id>` of its one match; none is a
-    /// 404, several a 412.
-    func resolveConditionalReference(_ reference: String, in store: ResourceStore) async throws -> String {
-        guard let mark = reference.firstIndex(of: "?") else { return reference }
-        let type = String(reference[..<mark])
-        let parameters = QueryString.pairs(String(reference[reference.index(after: mark)...]))
-        let matches = try await api.conditionMatches(type: type, parameters: parameters, interaction: "reference", in: store)
+    /// `Patient?identifier=s|v` in a resource → `Patient/<id>` of its one match (from
+    /// `prefetched` when it holds the condition); none is a 404, several a 412.
+    func resolveConditionalReference(
+        _ reference: String, in store: ResourceStore, prefetched: PrefetchedConditions = PrefetchedConditions()
+    ) async throws -> String {
+        guard let (type, parameters) = PrefetchedConditions.condition(ofReference: reference) else { return reference }
+        let matches = try await prefetched.matches(type: type, parameters) {
+            try await api.conditionMatches(type: type, parameters: parameters, interaction: "reference", in: store)
+        }
         guard matches.count <= 1 else {
             throw FHIRError(.preconditionFailed, .multipleMatches, "The conditional reference '\(reference)' matches more than one \(type)")
         }
