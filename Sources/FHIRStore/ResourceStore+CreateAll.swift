@@ -99,5 +99,6 @@ extension ResourceStore {
             sql = "WITH \(inserted) SELECT \(Self.evaluated([indexWrite]))"
         }
         _ = try await database.query(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger)
+        if logChange { committedChange() }
     }
 }

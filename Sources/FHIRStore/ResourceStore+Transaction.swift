@@ -27,6 +27,7 @@ extension ResourceStore {
                     do {
                         let result = try await body(bound)
                         try await connection.query("COMMIT", logger: logger)
+                        changeSignal.ring()
                         return result
                     } catch {
                         _ = try? await connection.query("ROLLBACK", logger: logger)

@@ -21,6 +21,8 @@ public struct ResourceStore: Sendable {
     /// Whether writes made for an audited request (`AuditRequest.current`) carry their
     /// AuditEvent in the same statement.
     public let auditing: Bool
+    /// Rings after every commit of a change (copies of the store share it).
+    public let changeSignal = ChangeSignal()
     let logger: Logger
 
     /// - Parameters:
@@ -385,6 +387,7 @@ public struct ResourceStore: Sendable {
             """
         _ = try await database.query(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger)
         request?.noteRecordedWrite()
+        committedChange()
     }
 
     /// Moves version `replacing` to history, overwrites the current row with the next version (a
@@ -440,7 +443,10 @@ public struct ResourceStore: Sendable {
             let rows = try await database.query(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger)
             var replaced = false
             for try await _ in rows.decode(Int64.self) { replaced = true }
-            if replaced { request?.noteRecordedWrite() }
+            if replaced {
+                request?.noteRecordedWrite()
+                committedChange()
+            }
             return replaced
         } catch let error as PSQLError where error.sqlState == "23505" && !database.isTransaction {
             return false  // the concurrent writer archived the same version first
@@ -476,6 +482,12 @@ public struct ResourceStore: Sendable {
         let index = try SearchIndexRows(entries: entries, resourceType: type, registry: indexer.registry, blindIndex: blindIndex)
         let patients = auditing && type != "AuditEvent" ? patientReferences(entries, type: type, id: id) : []
         return Body(stored: stored, json: storedJSON, exactText: exactText, index: index, patients: patients)
+    }
+
+    /// Rings `changeSignal` after a write to the change log, unless an open transaction holds
+    /// it (`transaction` rings at its commit).
+    func committedChange() {
+        if !database.isTransaction { changeSignal.ring() }
     }
 
     func stored(type: String, id: String, version: Int, lastUpdated: Date, deleted: Bool, json: String?) throws -> StoredResource {

@@ -39,6 +39,6 @@ public struct SubscriptionEngine: Sendable {
 
     /// The background matching and delivery, to run under the application's service group.
     public func service() -> NotificationService {
-        NotificationService(matcher: matcher, dispatcher: dispatcher, logger: logger)
+        NotificationService(matcher: matcher, dispatcher: dispatcher, changes: matcher.store.changeSignal, logger: logger)
     }
 }

@@ -93,7 +93,8 @@ public enum VestaApplication {
         let fhir = router.group("fhir").add(middleware: ContentNegotiationMiddleware())
         api.register(on: fhir)
         SMARTConfigurationRoutes(configuration: configuration, authenticator: dependencies.authenticator).register(on: router)
-        EventFeedRoutes(client: dependencies.client, renderer: ChangeEventRenderer(baseURL: configuration.baseURL), logger: logger).register(on: router)
+        EventFeedRoutes(client: dependencies.client, changes: dependencies.store.changeSignal,
+                        renderer: ChangeEventRenderer(baseURL: configuration.baseURL), logger: logger).register(on: router)
         MappingDebuggerRoutes(maxBodySize: configuration.maxBodySize).register(on: router)
         IngestRoutes(pipeline: dependencies.ingest, maxBodySize: configuration.maxBodySize).register(on: router)
         MappingRoutes(catalog: dependencies.ingest.mappings, maxBodySize: configuration.maxBodySize).register(on: router)

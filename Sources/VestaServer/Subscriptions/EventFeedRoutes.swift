@@ -9,9 +9,11 @@ import PostgresNIO
 /// CloudEvents 1.0 event, in the change log's reading order, with the cursor to continue
 /// from. Nothing but ids, versions and times (no PHI). Replay starts from any cursor handed
 /// out before (`after` absent: from the first change). With `wait`, an empty answer waits up
-/// to that many seconds (at most 30) for the next change: long polling.
+/// to that many seconds (at most 30) for the next change: long polling. A waiting request
+/// looks again when this process commits a change, and every `pollInterval` for other replicas'.
 struct EventFeedRoutes: Sendable {
     let client: PostgresClient
+    let changes: ChangeSignal
     /// Writes the changes as CloudEvents (as the webhook sinks receive them).
     let renderer: ChangeEventRenderer
     let logger: Logger
@@ -42,10 +44,14 @@ struct EventFeedRoutes: Sendable {
             wait = min(seconds, Self.maximumWait)
         }
         let deadline = ContinuousClock.now + .milliseconds(Int(wait * 1000))
-        var changes = try await ChangeLog.read(after: position, limit: count, on: client, logger: logger)
-        while changes.isEmpty, ContinuousClock.now < deadline {
-            try await Task.sleep(for: Self.pollInterval)
+        var changes: [Change] = []
+        while true {
+            let rings = self.changes.rings()  // listening before the read: a commit in between is not missed
             changes = try await ChangeLog.read(after: position, limit: count, on: client, logger: logger)
+            let left = deadline - ContinuousClock.now
+            guard changes.isEmpty, left > .zero else { break }
+            await ChangeSignal.nextRing(of: rings, within: min(Self.pollInterval, left))
+            try Task.checkCancellation()
         }
         let next = changes.last?.position ?? position
         let body: JSONObject = [
