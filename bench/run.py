@@ -856,7 +856,7 @@ RATIOS = [
     ("Observation _lastUpdated range vs /healthz", "search_observation_last_updated_c16", "http_ceiling_healthz_c16", "context"),
 ]
 NOT_YET = [
-    ("notification latency", "needs subscription issue #9", None),
+    ("notification latency", "`bench/notifications.py` measures it, in a report of its own", None),
     ("encryption on vs off", "run with `--compare-encryption`", "encryption"),
     ("audit log on vs off", "run with `--compare-audit`", "audit"),
 ]
@@ -972,6 +972,12 @@ def report(results: dict, out: pathlib.Path) -> None:
                       "no conditions, no Prefer header) at 16 connections; its rate is Observations created per second "
                       f"({bundle['requests_per_s']:,} Bundles/s), its latencies are per Bundle. Its baseline `raw_insert_multirow100_c16` "
                       "is pgbench inserting 100 rows per statement into a copy of `r_observation` (rows/s, latencies per statement)."]
+            if "transaction_100_conditional_c16" in measured:
+                lines += ["", "`transaction_100_conditional_c16` sends the same Bundles as an EHR interface engine would: each entry "
+                          "with a fresh identifier and `ifNoneExist` on it, its Patient and Device references conditional "
+                          "(`Patient?identifier=<MRN>`, `Device?identifier=<serial>`), so each Bundle carries 100 create conditions "
+                          "and 200 conditional references, resolved inside the transaction (one check Bundle is posted first and its "
+                          "first Observation's subject read back)."]
         for key, comparison in COMPARISONS.items():
             if key in size:
                 lines += comparison_report(comparison, size[key])
