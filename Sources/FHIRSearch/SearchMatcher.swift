@@ -70,6 +70,22 @@ public struct SearchMatcher: Sendable {
         }
     }
 
+    /// The parameters whose entries `match` reads for these criteria: index a resource for
+    /// just these (`SearchIndexer.indexValues(for:only:)`) to match it, rather than for every
+    /// parameter of its type. Chains and `_has` read none (they go to the database).
+    public static func parameterCodes(of criteria: [SearchCriterion]) -> Set<String> {
+        var codes: Set<String> = []
+        for criterion in criteria {
+            switch criterion {
+            case .match(let match): codes.insert(match.parameter.code)
+            case .missing(let parameter, _): codes.insert(parameter.code)
+            case .compartment(_, _, let parameters): codes.formUnion(parameters.map(\.code))
+            case .chain, .reverseChain: continue
+            }
+        }
+        return codes
+    }
+
     /// `_id` and `_lastUpdated`: the store answers them from the resource row, not index rows.
     private static let columnParameters: Set<String> = ["_id", "_lastUpdated"]
 

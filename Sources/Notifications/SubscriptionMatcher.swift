@@ -26,6 +26,14 @@ public final class SubscriptionMatcher: Sendable {
         let definition: SubscriptionDefinition
         /// Changes after this position are matched (the change that stored this version).
         let from: ChangePosition
+        /// The parameters its criteria read (`SearchMatcher.parameterCodes(of:)`).
+        let parameterCodes: Set<String>
+
+        init(definition: SubscriptionDefinition, from: ChangePosition) {
+            self.definition = definition
+            self.from = from
+            parameterCodes = SearchMatcher.parameterCodes(of: definition.criteria.criteria)
+        }
     }
 
     let client: PostgresClient
@@ -149,9 +157,10 @@ public final class SubscriptionMatcher: Sendable {
     }
 
     /// The events one change raises among `subscriptions` (those on its type), judged on `json`,
-    /// its content version.
+    /// its content version, indexed for only the parameters their criteria read.
     private func matches(of change: Change, json: String, subscriptions: [Active]) async throws -> [MatchedChange] {
-        let entries = try store.indexer.indexValues(for: try JSONReader.parse(json))
+        let read = subscriptions.reduce(into: Set<String>()) { $0.formUnion($1.parameterCodes) }
+        let entries = try store.indexer.indexValues(for: try JSONReader.parse(json), only: read)
         var events: [MatchedChange] = []
         for subscription in subscriptions {
             let matched: Bool

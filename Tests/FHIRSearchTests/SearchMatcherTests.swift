@@ -7,7 +7,9 @@ import Testing
 @Suite struct SearchMatcherTests {
     // MARK: Helpers
 
-    /// `Type?query`, written decoded, evaluated on `resource`.
+    /// `Type?query`, written decoded, evaluated on `resource`; also checks that indexing the
+    /// resource for only the parameters the criteria read (as the subscription matcher does)
+    /// gives the same verdict.
     func verdict(_ criteria: String, _ resource: JSONValue) throws -> SearchMatch {
         let parts = criteria.split(separator: "?", maxSplits: 1)
         let pairs = parts[1].split(separator: "&").map { pair in
@@ -16,7 +18,12 @@ import Testing
         }
         let parser = SearchQueryParser(registry: try TestData.registry.get(), resourceTypes: SearchQueryParserTests.resourceTypes)
         let query = try parser.parse(resourceType: String(parts[0]), parameters: pairs, strict: true)
-        return SearchMatcher().match(query.criteria, entries: try TestData.indexer().indexValues(for: resource))
+        let indexer = try TestData.indexer()
+        let verdict = SearchMatcher().match(query.criteria, entries: try indexer.indexValues(for: resource))
+        let codes = SearchMatcher.parameterCodes(of: query.criteria)
+        let fromReadParameters = SearchMatcher().match(query.criteria, entries: try indexer.indexValues(for: resource, only: codes))
+        #expect(fromReadParameters == verdict, "\(criteria) indexed for \(codes.sorted()) only")
+        return verdict
     }
 
     /// Each of `matching` matches `resource`, each of `notMatching` does not.
@@ -350,14 +357,20 @@ import Testing
             let parameters = membership.parameterCodes.compactMap { registry.parameter($0, for: "Observation") }
             return .compartment(ownerType: ownerType, ownerId: ownerId, parameters: parameters)
         }
-        let entries = try TestData.indexer().indexValues(for: try Self.heartRate())
-        let matcher = SearchMatcher()
-        #expect(matcher.match([try criterion("Patient", "p1")], entries: entries) == .matches)
-        #expect(matcher.match([try criterion("Patient", "p2")], entries: entries) == .doesNotMatch)
-        #expect(matcher.match([try criterion("Practitioner", "dr1")], entries: entries) == .matches)
-        #expect(matcher.match([try criterion("Practitioner", "p1")], entries: entries) == .doesNotMatch)
+        let (indexer, resource) = (try TestData.indexer(), try Self.heartRate())
+        /// The verdict on all entries, checked to be the one on the entries of the parameters the criterion reads.
+        func verdict(_ criterion: SearchCriterion) throws -> SearchMatch {
+            let verdict = SearchMatcher().match([criterion], entries: try indexer.indexValues(for: resource))
+            let read = try indexer.indexValues(for: resource, only: SearchMatcher.parameterCodes(of: [criterion]))
+            #expect(SearchMatcher().match([criterion], entries: read) == verdict)
+            return verdict
+        }
+        #expect(try verdict(try criterion("Patient", "p1")) == .matches)
+        #expect(try verdict(try criterion("Patient", "p2")) == .doesNotMatch)
+        #expect(try verdict(try criterion("Practitioner", "dr1")) == .matches)
+        #expect(try verdict(try criterion("Practitioner", "p1")) == .doesNotMatch)
         // performer is a Patient compartment parameter too, but points at a Practitioner.
-        #expect(matcher.match([try criterion("Patient", "dr1")], entries: entries) == .doesNotMatch)
+        #expect(try verdict(try criterion("Patient", "dr1")) == .doesNotMatch)
     }
 
     @Test func chainsNeedTheDatabase() throws {
