@@ -83,29 +83,37 @@ public struct SubscriptionDispatcher: Sendable {
         let resources = try await resources(of: events, for: definition)
         // Acknowledged events are recorded (audit, then progress) every `recordEvery` events and
         // before a failure is handled: a crash in between sends those few again (at least once).
-        var acknowledged: [(event: SubscriptionEvent, status: Int)] = []
-        for (index, event) in events.enumerated() {
-            let status: Int
-            do {
-                status = try await send(event, json: resources[event.contentVersion], definition: definition)
-            } catch {
-                try await record(acknowledged, resources: resources, definition: definition)
-                try await audit([(event, error.status)], resources: resources, definition: definition)
-                // Only the lease's first event carries earlier failures.
-                let attempts = index == 0 ? claim.attempts + 1 : 1
-                let failingSince = index == 0 ? claim.failingSince ?? Date() : Date()
-                try await recordFailure(definition, error: error, attempts: attempts, failingSince: failingSince)
-                return
+        // A record is written while the next events are sent; each waits for the one before, so
+        // progress only moves forward.
+        try await withThrowingTaskGroup(of: Void.self) { recorder in
+            var acknowledged: [(event: SubscriptionEvent, status: Int)] = []
+            for (index, event) in events.enumerated() {
+                let status: Int
+                do throws(WebhookFailure) {
+                    status = try await send(event, json: resources[event.contentVersion], definition: definition)
+                } catch {
+                    try await recorder.waitForAll()
+                    try await record(acknowledged, resources: resources, definition: definition)
+                    try await audit([(event, error.status)], resources: resources, definition: definition)
+                    // Only the lease's first event carries earlier failures.
+                    let attempts = index == 0 ? claim.attempts + 1 : 1
+                    let failingSince = index == 0 ? claim.failingSince ?? Date() : Date()
+                    try await recordFailure(definition, error: error, attempts: attempts, failingSince: failingSince)
+                    return
+                }
+                metrics.delivered(latency: Date().timeIntervalSince(event.committedAt))
+                acknowledged.append((event, status))
+                if acknowledged.count == Self.recordEvery {
+                    try await recorder.waitForAll()
+                    let batch = acknowledged
+                    recorder.addTask { try await record(batch, resources: resources, definition: definition) }
+                    acknowledged = []
+                }
             }
-            metrics.delivered(latency: Date().timeIntervalSince(event.committedAt))
-            acknowledged.append((event, status))
-            if acknowledged.count == Self.recordEvery {
-                try await record(acknowledged, resources: resources, definition: definition)
-                acknowledged = []
-            }
+            try await recorder.waitForAll()
+            try await record(acknowledged, resources: resources, definition: definition)
+            try await ledger.release(claim.subscriptionId)
         }
-        try await record(acknowledged, resources: resources, definition: definition)
-        try await ledger.release(claim.subscriptionId)
     }
 
     /// Events acknowledged per progress update.
