@@ -91,17 +91,27 @@ extension ResourceStore {
     }
 
     /// Appends the AuditEvents of interactions that wrote nothing (reads, searches, failed
-    /// writes, notifications); when this returns, the records are committed. One record is one
-    /// statement; several (a group commit, a buffered flush) are written set-based, in a few
-    /// statements for the lot.
+    /// writes, notifications); when this returns, the records are committed.
     public func appendAudits(_ events: [JSONObject]) async throws {
-        let bodies = try events.map { event in
-            let id = event["id"]?.stringValue ?? FHIRId.generate()
-            let recorded = event["recorded"]?.stringValue.flatMap { FHIRDateRange(parsing: $0)?.start } ?? FHIRInstant.now()
-            return try storedBody(event, type: "AuditEvent", id: id, version: 1, lastUpdated: recorded)
-        }
-        guard bodies.count == 1, let audit = bodies.first else {
-            try await insertFirstVersions(bodies, tables: try Tables("AuditEvent", known: knownTypes), type: "AuditEvent", logChange: false)
+        try await appendAudits(events.map(prepareAudit))
+    }
+
+    /// An AuditEvent stamped, sealed, serialized and indexed, ready to append. Requests prepare
+    /// their own records, so concurrent requests do that work in parallel and a group commit
+    /// only writes what they prepared.
+    public func prepareAudit(_ event: JSONObject) throws -> PreparedAudit {
+        let id = event["id"]?.stringValue ?? FHIRId.generate()
+        let recorded = event["recorded"]?.stringValue.flatMap { FHIRDateRange(parsing: $0)?.start } ?? FHIRInstant.now()
+        return PreparedAudit(body: try storedBody(event, type: "AuditEvent", id: id, version: 1, lastUpdated: recorded))
+    }
+
+    /// Appends prepared AuditEvents; when this returns, the records are committed. One record is
+    /// one statement; several (a group commit, a buffered flush) are written set-based, in a few
+    /// statements for the lot.
+    public func appendAudits(_ records: [PreparedAudit]) async throws {
+        guard records.count == 1, let audit = records.first?.body else {
+            try await insertFirstVersions(records.map(\.body), tables: try Tables("AuditEvent", known: knownTypes), type: "AuditEvent",
+                                          logChange: false)
             return
         }
         var binds = PostgresBindings()
@@ -109,4 +119,9 @@ extension ResourceStore {
         let sql = "WITH \(record.statements.joined(separator: ",\n")) SELECT \(Self.evaluated([record.indexWrite]))"
         _ = try await database.query(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger)
     }
+}
+
+/// An AuditEvent ready to append (`ResourceStore.prepareAudit`).
+public struct PreparedAudit: Sendable {
+    let body: ResourceStore.Body
 }

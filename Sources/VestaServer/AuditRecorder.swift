@@ -40,15 +40,23 @@ public struct AuditRecorder: Sendable {
     }
 
     func record(_ event: JSONObject) async throws {
+        guard mode != .off else { return }
+        // Prepared in the request's own task, so concurrent requests share that work out.
+        let record: PreparedAudit
+        do {
+            record = try store.prepareAudit(event)
+        } catch {
+            throw AuditUnavailable(reason: "\(error)")
+        }
         switch mode {
         case .immediate:
             do {
-                try await groupCommit.append(event)
+                try await groupCommit.append(record)
             } catch {
                 throw AuditUnavailable(reason: "\(error)")
             }
         case .buffered:
-            try queue.append(event)
+            try queue.append(record)
         case .off:
             break
         }
@@ -71,30 +79,35 @@ public struct AuditRecorder: Sendable {
     }
 }
 
-/// Group commit of immediate audit records: a request whose record arrives while another
-/// request is writing waits, and the next writer commits every waiting record in one go, so
-/// concurrent reads share statements and commits instead of queueing for one each. Every
-/// write happens in a request's own task; each request returns once its record is committed
-/// (or with the error that kept it from being written).
+/// Group commit of immediate audit records: up to `maximumWriters` requests write at once, each
+/// committing its own record and every record that was waiting when it started; a request whose
+/// record arrives while all writers are busy waits, and the next writer commits it with the
+/// others. Concurrent reads thus share statements and commits, and PostgreSQL still has several
+/// to run at once. Each request returns once its record is committed (or with the error that
+/// kept it from being written).
 final class AuditGroupCommit: Sendable {
     private enum Turn { case committed, write }
-    private typealias Waiter = (event: JSONObject, turn: CheckedContinuation<Turn, any Error>)
+    private typealias Waiter = (record: PreparedAudit, turn: CheckedContinuation<Turn, any Error>)
+
+    /// Statements in flight at most: enough to keep both PostgreSQL and this process busy while
+    /// one commit is written, few enough that records still gather into batches under load.
+    static let maximumWriters = 4
 
     let store: ResourceStore
-    private let state = Mutex<(waiting: [Waiter], writing: Bool)>(([], false))
+    private let state = Mutex<(waiting: [Waiter], writers: Int)>(([], 0))
 
     init(store: ResourceStore) {
         self.store = store
     }
 
-    func append(_ event: JSONObject) async throws {
+    func append(_ record: PreparedAudit) async throws {
         let turn = try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Turn, any Error>) in
             let writeNow = state.withLock { state in
-                if state.writing {
-                    state.waiting.append((event, continuation))
+                if state.writers == Self.maximumWriters {
+                    state.waiting.append((record, continuation))
                     return false
                 }
-                state.writing = true
+                state.writers += 1
                 return true
             }
             if writeNow { continuation.resume(returning: .write) }
@@ -106,17 +119,17 @@ final class AuditGroupCommit: Sendable {
         }
         var failure: (any Error)?
         do {
-            try await store.appendAudits([event] + batch.map(\.event))
+            try await store.appendAudits([record] + batch.map(\.record))
         } catch {
             failure = error
         }
         for waiter in batch {
             if let failure { waiter.turn.resume(throwing: failure) } else { waiter.turn.resume(returning: .committed) }
         }
-        // Hand the writing over to the first request that arrived meanwhile, if any.
+        // Hand this writer's turn to the first request that arrived meanwhile, if any.
         let next = state.withLock { state -> Waiter? in
             guard !state.waiting.isEmpty else {
-                state.writing = false
+                state.writers -= 1
                 return nil
             }
             return state.waiting.removeFirst()
@@ -128,23 +141,23 @@ final class AuditGroupCommit: Sendable {
 
 /// The queue of buffered audit records, and whether its last flush failed.
 final class AuditQueue: Sendable {
-    private let state = Mutex<(events: [JSONObject], failure: String?)>(([], nil))
+    private let state = Mutex<(events: [PreparedAudit], failure: String?)>(([], nil))
 
-    func append(_ event: JSONObject) throws {
+    func append(_ record: PreparedAudit) throws {
         try state.withLock { state in
             if let failure = state.failure { throw AuditUnavailable(reason: failure) }
-            state.events.append(event)
+            state.events.append(record)
         }
     }
 
-    func drain() -> [JSONObject] {
+    func drain() -> [PreparedAudit] {
         state.withLock { state in
             defer { state.events = [] }
             return state.events
         }
     }
 
-    func requeue(_ events: [JSONObject], failure: String) {
+    func requeue(_ events: [PreparedAudit], failure: String) {
         state.withLock { state in
             state.events = events + state.events
             state.failure = failure
