@@ -70,8 +70,10 @@ public final class SubscriptionMatcher: Sendable {
         // A read-only look first: an idle server polls often, and taking the position's row
         // lock costs a transaction id and a WAL record each time.
         let pending = try await client.query("""
-            SELECT EXISTS (SELECT 1 FROM change_log c, subscription_matcher m
-                            WHERE (c.tx, c.seq) > (m.tx, m.seq) AND c.tx < pg_snapshot_xmin(pg_current_snapshot()))
+            SELECT EXISTS (SELECT 1 FROM subscription_matcher m, LATERAL (
+                               SELECT 1 FROM change_log c
+                                WHERE (c.tx, c.seq) > (m.tx, m.seq) AND c.tx < pg_snapshot_xmin(pg_current_snapshot())
+                                ORDER BY c.tx, c.seq LIMIT 1) AS unread)
             """, logger: logger)
         for try await exists in pending.decode(Bool.self) where !exists { return 0 }
         return try await client.inTransaction(logger: logger) { connection in
