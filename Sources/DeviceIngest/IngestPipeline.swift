@@ -3,6 +3,7 @@ import FHIRCore
 import FHIRDefinitions
 import FHIRMapping
 import FHIRStore
+import class Foundation.ProcessInfo
 import Logging
 import PostgresNIO
 
@@ -71,8 +72,9 @@ public struct IngestPipeline: Sendable {
     func process(_ batches: [IngestBatch], with mappings: MappingCatalog.Active) async throws -> Report {
         var report = Report()
         var measurements: [Measurement] = []
-        for batch in batches {
-            report.deadLetters += read(batch, with: mappings, into: &measurements)
+        for (read, failed) in await normalize(batches, with: mappings) {
+            measurements += read
+            report.deadLetters += failed
         }
         report.measurements = measurements.count
         let issued = FHIRInstant.now()
@@ -84,28 +86,91 @@ public struct IngestPipeline: Sendable {
                 report.unmapped += group.measurements.count  // a metric, not an error
             }
         }
-        // Groups are independent and wait on PostgreSQL, so a few run at once; the writer merges
-        // when two of them touch the same Observation.
-        var outcomes: [GroupOutcome] = []
-        try await withThrowingTaskGroup(of: GroupOutcome.self) { tasks in
+        // Identity look-ups wait on PostgreSQL (when not cached), so a few run at once.
+        var resolved: [(group: MeasurementGroup, template: CodeValueFHIRTemplate, identities: ResolvedIdentities)] = []
+        try await withThrowingTaskGroup(of: (MeasurementGroup, CodeValueFHIRTemplate, Result<ResolvedIdentities, IdentityResolver.Failure>).self) { tasks in
             var next = mapped.makeIterator()
-            for _ in 0..<Self.concurrentGroups {
-                guard let item = next.next() else { break }
-                tasks.addTask { try await write(item.group, template: item.template, issued: issued) }
-            }
-            while let outcome = try await tasks.next() {
-                outcomes.append(outcome)
-                if let item = next.next() {
-                    tasks.addTask { try await write(item.group, template: item.template, issued: issued) }
+            func resolveNext() {
+                guard let item = next.next() else { return }
+                tasks.addTask {
+                    do {
+                        return (item.group, item.template, .success(try await identities.resolve(item.group)))
+                    } catch let failure as IdentityResolver.Failure {
+                        return (item.group, item.template, .failure(failure))
+                    }
                 }
             }
+            for _ in 0..<Self.concurrentLookups { resolveNext() }
+            while let (group, template, identity) = try await tasks.next() {
+                switch identity {
+                case .success(let found): resolved.append((group, template, found))
+                case .failure(let failure): report.deadLetters.append(Self.deadLetter(group, stage: .identity, reason: failure.description))
+                }
+                resolveNext()
+            }
         }
-        for outcome in outcomes {
-            report.observations += outcome.observations
-            report.deadLetters += outcome.deadLetters
+        // Every measurement group's Observations, written together.
+        var writes: [ObservationWriter.Write] = []
+        var owners: [Int] = []  // the index in `resolved` of each write's measurement group
+        for (index, item) in resolved.enumerated() {
+            do {
+                for observationGroup in try ObservationGroup.split(item.group, by: item.template.periodInterval) {
+                    writes.append(ObservationWriter.Write(group: observationGroup, template: item.template, identities: item.identities))
+                    owners.append(index)
+                }
+            } catch {
+                report.deadLetters.append(Self.deadLetter(item.group, stage: .observation, reason: "\(error)"))
+            }
+        }
+        // A measurement group with a refused Observation becomes one dead letter (its other
+        // Observations are written; a retry merges them again without change).
+        var refused: [Int: String] = [:]
+        for (position, written) in try await writer.writeAll(writes, issued: issued).enumerated() {
+            switch written {
+            case .success(let observation):
+                report.observations.append(("Observation/\(observation.id)", observation.outcome.rawValue))
+            case .failure(let refusal):
+                if refused[owners[position]] == nil { refused[owners[position]] = refusal.description }
+            }
+        }
+        for (index, reason) in refused.sorted(by: { $0.key < $1.key }) {
+            report.deadLetters.append(Self.deadLetter(resolved[index].group, stage: .observation, reason: reason))
         }
         return report
     }
+
+    /// Every batch's measurements and failed messages, in batch order. Normalizing is CPU
+    /// work, so slices of the batches are normalized at the same time.
+    private func normalize(_ batches: [IngestBatch], with mappings: MappingCatalog.Active) async -> [([Measurement], [DeadLetter])] {
+        let slices = min(batches.count, Self.normalizingTasks)
+        guard slices > 1 else {
+            return batches.map { batch in
+                var measurements: [Measurement] = []
+                let failed = read(batch, with: mappings, into: &measurements)
+                return (measurements, failed)
+            }
+        }
+        return await withTaskGroup(of: (Int, [([Measurement], [DeadLetter])]).self) { tasks in
+            for slice in 0..<slices {
+                tasks.addTask {
+                    var results: [([Measurement], [DeadLetter])] = []
+                    for batch in stride(from: slice, to: batches.count, by: slices).map({ batches[$0] }) {
+                        var measurements: [Measurement] = []
+                        let failed = read(batch, with: mappings, into: &measurements)
+                        results.append((measurements, failed))
+                    }
+                    return (slice, results)
+                }
+            }
+            var bySlice: [Int: [([Measurement], [DeadLetter])]] = [:]
+            for await (slice, results) in tasks { bySlice[slice] = results }
+            // Batch i is the (i / slices)-th of slice i % slices.
+            return batches.indices.compactMap { index in bySlice[index % slices]?[index / slices] }
+        }
+    }
+
+    /// How many tasks normalize one cycle's batches.
+    static let normalizingTasks = max(2, ProcessInfo.processInfo.activeProcessorCount)
 
     /// Adds a batch's measurements: its messages normalized with the device mapping, or the
     /// measurements it holds. Returns the messages that failed. A batch posted with a device
@@ -154,39 +219,11 @@ public struct IngestPipeline: Sendable {
             : "device \(poster) posted measurements for devices \(distinct.joined(separator: ", "))"
     }
 
-    /// How many measurement groups of one batch are written at the same time.
-    static let concurrentGroups = 8
+    /// How many identity look-ups of one batch run at the same time.
+    static let concurrentLookups = 8
 
-    /// What writing one measurement group produced.
-    struct GroupOutcome: Sendable {
-        var observations: [(reference: String, outcome: String)] = []
-        var deadLetters: [DeadLetter] = []
-    }
-
-    /// Resolves the group's identity and creates or merges its Observations; failures become dead letters.
-    private func write(_ group: MeasurementGroup, template: CodeValueFHIRTemplate, issued: FHIRInstant) async throws -> GroupOutcome {
-        var outcome = GroupOutcome()
-        func deadLetter(_ stage: DeadLetter.Stage, _ reason: String) {
-            outcome.deadLetters.append(DeadLetter(stage: stage, reason: reason, typeName: group.type,
-                                                  message: .array(group.measurements.map(\.jsonValue))))
-        }
-        let resolved: ResolvedIdentities
-        do {
-            resolved = try await identities.resolve(group)
-        } catch let failure as IdentityResolver.Failure {
-            deadLetter(.identity, failure.description)
-            return outcome
-        }
-        do {
-            for observationGroup in try ObservationGroup.split(group, by: template.periodInterval) {
-                let written = try await writer.write(observationGroup, template: template, identities: resolved, issued: issued)
-                outcome.observations.append(("Observation/\(written.id)", written.outcome.rawValue))
-            }
-        } catch let error as ObservationError {
-            deadLetter(.observation, "\(error)")
-        } catch let error as ObservationWriter.Invalid {
-            deadLetter(.observation, error.description)
-        }
-        return outcome
+    /// The dead letter of a measurement group that failed at `stage`: its measurements.
+    private static func deadLetter(_ group: MeasurementGroup, stage: DeadLetter.Stage, reason: String) -> DeadLetter {
+        DeadLetter(stage: stage, reason: reason, typeName: group.type, message: .array(group.measurements.map(\.jsonValue)))
     }
 }

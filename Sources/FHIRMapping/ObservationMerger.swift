@@ -75,9 +75,8 @@ public enum ObservationMerger {
         if let dimensions = sampled["dimensions"]?.numberLexeme, dimensions != "1" {
             throw .unsupportedSampledData("dimensions \(dimensions)")
         }
-        let old = SampledDataCodec.decode(sampled["data"]?.stringValue ?? "", start: current.start, periodTicks: periodTicks)
-        let all = SampledDataCodec.merge(old, readings)
-        sampled["data"] = .string(SampledDataCodec.encode(all, window: merged, periodTicks: periodTicks))
+        sampled["data"] = .string(SampledDataCodec.merge(sampled["data"]?.stringValue ?? "", start: current.start, with: readings,
+                                                         window: merged, periodTicks: periodTicks))
         object[key] = .object(sampled)
     }
 }

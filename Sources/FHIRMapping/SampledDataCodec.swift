@@ -3,29 +3,55 @@ enum SampledDataCodec {
     /// Slot k covers [start + k·period, start + (k+1)·period) for every k with start + k·period ≤ end;
     /// each slot holds its latest reading. Readings outside [start, end] are dropped.
     static func encode(_ readings: [TimedValue], window: ObservationWindow, periodTicks: Int64) -> String {
-        guard window.end >= window.start else { return "" }
-        let slotCount = Int((window.end - window.start) / periodTicks) + 1
-        var slots: [TimedValue?] = Array(repeating: nil, count: slotCount)
-        for reading in readings where reading.ticks >= window.start && reading.ticks <= window.end {
-            let slot = Int((reading.ticks - window.start) / periodTicks)
-            if let kept = slots[slot], kept.ticks > reading.ticks { continue }
-            slots[slot] = reading
-        }
-        let text = slots.map { $0?.value ?? "E" }.joined(separator: " ")
-        return String(text.reversed().drop { $0 == " " }.reversed())
+        var slots = Slots(window: window, periodTicks: periodTicks)
+        for reading in readings { slots.place(ticks: reading.ticks, value: Substring(reading.value)) }
+        return slots.text
     }
 
-    /// The readings of an encoded string, timed at their slot starts; `E` slots are skipped.
-    static func decode(_ data: String, start: Int64, periodTicks: Int64) -> [TimedValue] {
-        data.split(separator: " ").enumerated().compactMap { index, token in
-            token == "E" ? nil : TimedValue(ticks: start + Int64(index) * periodTicks, value: String(token))
+    /// The encoded `data` of a series that starts at `start`, with `readings` merged in and
+    /// re-encoded over `window`: each slot holds its latest reading, old or new, and on equal
+    /// times the new one. What decoding, merging and encoding again would give, without
+    /// materializing every slot as a timed value.
+    static func merge(_ data: String, start: Int64, with readings: [TimedValue], window: ObservationWindow,
+                      periodTicks: Int64) -> String {
+        var slots = Slots(window: window, periodTicks: periodTicks)
+        for (index, token) in data.split(separator: " ").enumerated() where token != "E" {
+            slots.place(ticks: start + Int64(index) * periodTicks, value: token)
         }
+        for reading in readings { slots.place(ticks: reading.ticks, value: Substring(reading.value)) }
+        return slots.text
     }
 
-    /// `existing` and `new` merged in time order; on equal times the new reading wins.
-    static func merge(_ existing: [TimedValue], _ new: [TimedValue]) -> [TimedValue] {
-        var byTime: [Int64: TimedValue] = [:]
-        for reading in existing + new { byTime[reading.ticks] = reading }
-        return byTime.values.sorted { $0.ticks < $1.ticks }
+    /// The slots of one window while they are filled.
+    private struct Slots {
+        let window: ObservationWindow
+        let periodTicks: Int64
+        var slots: [(ticks: Int64, value: Substring)?]
+
+        init(window: ObservationWindow, periodTicks: Int64) {
+            self.window = window
+            self.periodTicks = periodTicks
+            let count = window.end >= window.start ? Int((window.end - window.start) / periodTicks) + 1 : 0
+            slots = Array(repeating: nil, count: count)
+        }
+
+        /// Puts a reading in its slot unless the slot holds a later one; later placements win ties.
+        mutating func place(ticks: Int64, value: Substring) {
+            guard ticks >= window.start, ticks <= window.end else { return }
+            let slot = Int((ticks - window.start) / periodTicks)
+            if let kept = slots[slot], kept.ticks > ticks { return }
+            slots[slot] = (ticks, value)
+        }
+
+        var text: String {
+            var text = ""
+            text.reserveCapacity(slots.count * 4)
+            for (index, slot) in slots.enumerated() {
+                if index > 0 { text += " " }
+                text += slot?.value ?? "E"
+            }
+            while text.last == " " { text.removeLast() }
+            return text
+        }
     }
 }

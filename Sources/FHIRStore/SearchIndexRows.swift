@@ -136,11 +136,18 @@ struct SearchIndexRows: Sendable {
         return "(SELECT vesta_write_index_rows(array_fill(s.key, ARRAY[cardinality(\(columns.pid))]), \(replaced), \(columns.list)) FROM \(source) s)"
     }
 
-    /// The same for the rows of many new resources whose keys are already known (taken from
-    /// `resource_key_seq` beforehand), so no row has to be joined back to its resource by id.
-    static func writeCall(_ resources: [(key: Int64, index: SearchIndexRows)], binds: inout PostgresBindings) -> String {
+    /// The same for the rows of many resources whose keys are already known (new ones' taken
+    /// from `resource_key_seq` beforehand), so no row has to be joined back to its resource by
+    /// id. With `replacing`, those resources' old rows are removed first (updates).
+    static func writeCall(_ resources: [(key: Int64, index: SearchIndexRows)], replacing: Bool = false,
+                          binds: inout PostgresBindings) -> String {
+        var replaced = "'{}'::int8[]"
+        if replacing {
+            binds.append(resources.map(\.key))
+            replaced = "$\(binds.count)::int8[]"
+        }
         let columns = columns(of: resources.map { (Optional($0.key), $0.index) }, binds: &binds)
-        return "(SELECT vesta_write_index_rows(\(columns.keys ?? "'{}'::int8[]"), '{}'::int8[], \(columns.list)))"
+        return "(SELECT vesta_write_index_rows(\(columns.keys ?? "'{}'::int8[]"), \(replaced), \(columns.list)))"
     }
 
     /// Binds the rows as the function's arguments: grouped by table in `IndexTable.allCases`

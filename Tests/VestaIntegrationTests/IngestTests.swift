@@ -124,4 +124,49 @@ import Testing
         #expect(try await client.send(.post, "/ingest", body: heartRate(device, "2026-04-01T10:00:15Z", 73)).status == .accepted)
         #expect(try await client.ingest.processNext(.oldest(maxMessages: 1000, minimumAge: .seconds(3600))) == nil, "too young to flush")
     }
+
+    /// Workers processing batches at the same time merge into the same Observation one after
+    /// the other (its row locked while each merges): no reading is lost to a concurrent write.
+    @Test func concurrentWorkersOnOneObservationLoseNoReading() async throws {
+        let client = try await FHIRTestClient.make()
+        let (device, _) = try await registerDevice(client)
+        var batches: [Int64] = []
+        for second in stride(from: 0, to: 60, by: 5) {
+            let posted = try await client.send(.post, "/ingest", body: heartRate(device, "2026-05-01T08:00:\(String(format: "%02d", second))Z", 60 + second))
+            batches.append(try #require(posted.object["batch"]?.numberLexeme.flatMap { Int64($0) }))
+        }
+        try await withThrowingTaskGroup(of: Void.self) { workers in
+            for batch in batches {
+                workers.addTask { _ = try await client.ingest.processNext(id: batch) }
+            }
+            try await workers.waitForAll()
+        }
+        let found = try await client.send(.get, "/fhir/Observation?device=Device/\(device)")
+        let entries = found.object["entry"]?.arrayValue ?? []
+        #expect(entries.count == 1)
+        let data = entries.first?["resource"]?["valueSampledData"]?["data"]?.stringValue
+        let readings = stride(from: 0, to: 60, by: 5).map { String(60 + $0) }.joined(separator: " ")
+        #expect(data?.hasPrefix(readings + " E") == true, "every reading in its 5 s slot: \(data ?? "none")")
+        let version = entries.first?["resource"]?["meta"]?["versionId"]?.stringValue
+        #expect(version == String(batches.count), "one version per batch")
+    }
+
+    /// A batch with more Observations than one transaction writes (`ObservationWriter.chunkSize`)
+    /// stores every one of them, and reports each once.
+    @Test func aBatchOfManyObservationsIsWrittenInChunks() async throws {
+        let client = try await FHIRTestClient.make()
+        let (device, _) = try await registerDevice(client)
+        let start = try #require(FHIRInstant(parsing: "2026-06-01T00:00:00Z"))
+        let messages = (0..<620).map { minute in
+            let time = FHIRInstant(millisecondsSince1970: start.millisecondsSince1970 + Int64(minute) * 60_000).fhirString
+            return #"{"deviceId":"\#(device)","measurementTime":"\#(time)","type":"8310-5","value":37.\#(minute % 10)}"#
+        }
+        let response = try await client.send(.post, "/ingest?wait=true", body: "[" + messages.joined(separator: ",") + "]")
+        #expect(response.status == .ok, "\(response.text)")
+        let created = outcomes(response)
+        #expect(created.count == 620)
+        #expect(created.values.allSatisfy { $0 == "created" })
+        let counted = try await client.send(.get, "/fhir/Observation?device=Device/\(device)&_summary=count")
+        #expect(counted.object["total"] == 620)
+    }
 }
