@@ -15,7 +15,7 @@ public struct IngestWorker: Service {
     let idleDelay: Duration
     let logger: Logger
 
-    public init(pipeline: IngestPipeline, flushInterval: Duration = .seconds(1), maxMessages: Int = 10_000,
+    public init(pipeline: IngestPipeline, flushInterval: Duration = .seconds(1), maxMessages: Int = 50_000,
                 idleDelay: Duration = .milliseconds(200), logger: Logger) {
         self.pipeline = pipeline
         self.flushInterval = flushInterval
