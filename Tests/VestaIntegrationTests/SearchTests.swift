@@ -275,6 +275,47 @@ import Testing
         #expect(try await client.count("SELECT count(*) FROM sp_string s JOIN r_patient r ON r.key = s.key WHERE r.id = '\(id)'") == 0)
     }
 
+    /// An update rewrites only the index rows that changed (migration 0014); what remains must
+    /// be exactly the rows a fresh create of the new content has, table by table.
+    @Test func anUpdatedResourceHasTheIndexRowsOfItsNewContent() async throws {
+        let client = try await FHIRTestClient.make()
+        func observation(_ id: String, status: String, systolic: Int, diastolic: Int, time: String) -> JSONValue {
+            ["resourceType": "Observation", "id": .string(id), "status": .string(status),
+             "code": ["coding": [["system": "http://loinc.org", "code": "85354-9"]], "text": "Blood pressure"],
+             "subject": ["reference": "Patient/diff-p1"], "effectiveDateTime": .string(time),
+             "component": [
+                ["code": ["coding": [["system": "http://loinc.org", "code": "8480-6"]]],
+                 "valueQuantity": ["value": .number(String(systolic)), "system": "http://unitsofmeasure.org", "code": "mm[Hg]"]],
+                ["code": ["coding": [["system": "http://loinc.org", "code": "8462-4"]]],
+                 "valueQuantity": ["value": .number(String(diastolic)), "system": "http://unitsofmeasure.org", "code": "mm[Hg]"]],
+             ]]
+        }
+        let updated = uniqueId("diff"), fresh = uniqueId("diff")
+        #expect(try await client.send(.put, "/fhir/Observation/\(updated)",
+                                      json: observation(updated, status: "preliminary", systolic: 120, diastolic: 80, time: "2026-01-01T10:00:00Z")).status == .created)
+        #expect(try await client.send(.put, "/fhir/Observation/\(updated)",
+                                      json: observation(updated, status: "final", systolic: 120, diastolic: 85, time: "2026-01-01T10:05:00Z")).status == .ok)
+        #expect(try await client.send(.put, "/fhir/Observation/\(fresh)",
+                                      json: observation(fresh, status: "final", systolic: 120, diastolic: 85, time: "2026-01-01T10:05:00Z")).status == .created)
+        let tables = ["sp_token": "pid, grp, kind, system, code", "sp_quantity": "pid, grp, system, code, unit, lo, hi",
+                      "sp_reference": "pid, grp, target_type, target_id, url", "sp_date": "pid, grp, lo, hi",
+                      "sp_string": "pid, grp, norm, exact", "observation_timeline": "subject, code, hi, lo"]
+        for (table, columns) in tables {
+            func rows(_ id: String) -> String {
+                "SELECT \(columns) FROM \(table) WHERE key = (SELECT key FROM r_observation WHERE id = '\(id)')"
+            }
+            let rowCount = try await client.count("SELECT count(*) FROM (\(rows(fresh))) AS r")
+            let difference = try await client.count(
+                "SELECT count(*) FROM ((\(rows(updated)) EXCEPT ALL \(rows(fresh))) UNION ALL (\(rows(fresh)) EXCEPT ALL \(rows(updated)))) AS d")
+            #expect(difference == 0, "\(table): the updated resource's rows differ from a fresh create's (\(rowCount) rows)")
+        }
+        #expect(try await client.count("SELECT count(*) FROM sp_token WHERE key = (SELECT key FROM r_observation WHERE id = '\(fresh)')") > 0)
+        // The changed values are searchable, the old ones no longer.
+        #expect(try await matches(client, "/fhir/Observation?_id=\(updated)&component-value-quantity=85") == [updated])
+        #expect(try await matches(client, "/fhir/Observation?_id=\(updated)&component-value-quantity=80").isEmpty)
+        #expect(try await matches(client, "/fhir/Observation?_id=\(updated)&status=preliminary").isEmpty)
+    }
+
     /// On a database of its own: reindexing every Patient while other tests write Patients
     /// would race their writes (see `ResourceStore.reindex`).
     @Test func reindexRestoresLostIndexRows() async throws {
