@@ -79,22 +79,18 @@ public struct AuditRecorder: Sendable {
     }
 }
 
-/// Group commit of immediate audit records: up to `maximumWriters` requests write at once, each
-/// committing its own record and every record that was waiting when it started; a request whose
-/// record arrives while all writers are busy waits, and the next writer commits it with the
-/// others. Concurrent reads thus share statements and commits, and PostgreSQL still has several
-/// to run at once. Each request returns once its record is committed (or with the error that
-/// kept it from being written).
+/// Group commit of immediate audit records: a request whose record arrives while another
+/// request is writing waits, and the next writer commits every waiting record in one go, so
+/// concurrent reads share statements and commits instead of queueing for one each. Records
+/// come prepared (`ResourceStore.prepareAudit`, in each request's task), so the writer only
+/// writes. Each request returns once its record is committed (or with the error that kept it
+/// from being written).
 final class AuditGroupCommit: Sendable {
     private enum Turn { case committed, write }
     private typealias Waiter = (record: PreparedAudit, turn: CheckedContinuation<Turn, any Error>)
 
-    /// Statements in flight at most: enough to keep both PostgreSQL and this process busy while
-    /// one commit is written, few enough that records still gather into batches under load.
-    static let maximumWriters = 4
-
     let store: ResourceStore
-    private let state = Mutex<(waiting: [Waiter], writers: Int)>(([], 0))
+    private let state = Mutex<(waiting: [Waiter], writing: Bool)>(([], false))
 
     init(store: ResourceStore) {
         self.store = store
@@ -103,11 +99,11 @@ final class AuditGroupCommit: Sendable {
     func append(_ record: PreparedAudit) async throws {
         let turn = try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Turn, any Error>) in
             let writeNow = state.withLock { state in
-                if state.writers == Self.maximumWriters {
+                if state.writing {
                     state.waiting.append((record, continuation))
                     return false
                 }
-                state.writers += 1
+                state.writing = true
                 return true
             }
             if writeNow { continuation.resume(returning: .write) }
@@ -126,10 +122,10 @@ final class AuditGroupCommit: Sendable {
         for waiter in batch {
             if let failure { waiter.turn.resume(throwing: failure) } else { waiter.turn.resume(returning: .committed) }
         }
-        // Hand this writer's turn to the first request that arrived meanwhile, if any.
+        // Hand the writing over to the first request that arrived meanwhile, if any.
         let next = state.withLock { state -> Waiter? in
             guard !state.waiting.isEmpty else {
-                state.writers -= 1
+                state.writing = false
                 return nil
             }
             return state.waiting.removeFirst()
