@@ -15,7 +15,6 @@ import random
 import http.client
 import shutil
 import sys
-import tempfile
 import threading
 import time
 
@@ -215,10 +214,8 @@ def main() -> None:
     bench.ensure_tools()
     started = datetime.datetime.now(datetime.timezone.utc)
     if not args.skip_build:
-        bench.log("building the release server")
-        bench.run(["swift", "build", "-c", "release", "--product", "vesta"], cwd=bench.ROOT)
-    workdir = pathlib.Path(tempfile.mkdtemp(prefix="vesta-ingest-"))
-    workdir.chmod(0o755)
+        bench.build_release()
+    workdir = bench.scratch_directory("vesta-ingest-")
     data = workdir / "generated"
     bench.run([sys.executable, str(bench.BENCH / "generate.py"), "--patients", str(args.devices), "--observations", "0",
                "--out", str(data)])

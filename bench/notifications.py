@@ -32,7 +32,6 @@ import random
 import re
 import shutil
 import sys
-import tempfile
 import threading
 import time
 
@@ -347,10 +346,8 @@ def main() -> None:
     bench.ensure_tools()
     started = datetime.datetime.now(datetime.timezone.utc)
     if not args.skip_build:
-        bench.log("building the release server")
-        bench.run(["swift", "build", "-c", "release", "--product", "vesta"], cwd=bench.ROOT)
-    workdir = pathlib.Path(tempfile.mkdtemp(prefix="vesta-notify-"))
-    workdir.chmod(0o755)
+        bench.build_release()
+    workdir = bench.scratch_directory("vesta-notify-")
     data = workdir / "generated"
     bench.run([sys.executable, str(bench.BENCH / "generate.py"), "--patients", str(args.patients),
                "--observations", str(max(20_000, 24 * args.patients)), "--out", str(data)])

@@ -61,6 +61,18 @@ def ensure_tools() -> None:
                    env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"})
 
 
+def build_release() -> None:
+    log("building the release server")
+    run(["swift", "build", "-c", "release", "--product", "vesta"], cwd=ROOT)
+
+
+def scratch_directory(prefix: str) -> pathlib.Path:
+    """A fresh directory for a run's data and server, readable by the `postgres` user."""
+    workdir = pathlib.Path(tempfile.mkdtemp(prefix=prefix))
+    workdir.chmod(0o755)
+    return workdir
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -1029,12 +1041,10 @@ def main() -> None:
     ensure_tools()
     started = datetime.datetime.now(datetime.timezone.utc)
     if not args.skip_build:
-        log("building the release server")
         build_started = time.monotonic()
-        run(["swift", "build", "-c", "release", "--product", "vesta"], cwd=ROOT)
+        build_release()
         log(f"built in {time.monotonic() - build_started:.0f} s")
-    workdir = pathlib.Path(tempfile.mkdtemp(prefix="vesta-bench-"))
-    workdir.chmod(0o755)
+    workdir = scratch_directory("vesta-bench-")
     data = workdir / "generated"
     log(f"generating data in {data}")
     run([sys.executable, str(BENCH / "generate.py"), "--patients", str(profile["patients"]), "--observations",

@@ -20,21 +20,30 @@ import Testing
     }
 
     @Test func mergeEqualsDecodingMergingAndEncodingAgain() {
-        var generator = SplitMix(seed: 42)
         let period: Int64 = 50_000_000  // 5 s in ticks
-        for _ in 0..<500 {
-            let start = Int64(generator.next() % 40) * 12_500_000  // old series starting on or off the grid
-            let oldSlots = Int(generator.next() % 30)
-            let data = (0..<oldSlots).map { _ in generator.next() % 3 == 0 ? "E" : String(generator.next() % 100) }.joined(separator: " ")
-            let readings = (0..<Int(generator.next() % 8)).map { _ in
-                TimedValue(ticks: Int64(generator.next() % 200) * 10_000_000, value: String(100 + generator.next() % 100))
+        let oldSeries = ["", "70", "70 E 72", "E E 71 73", "60 61 62 63 64 65 E E 68"]
+        // New readings: on the grid, between slots, repeated times (the later wins), before the old start.
+        let newSets: [[TimedValue]] = [
+            [],
+            [TimedValue(ticks: 100_000_000, value: "80")],
+            [TimedValue(ticks: 120_000_000, value: "81"), TimedValue(ticks: 140_000_000, value: "82")],
+            [TimedValue(ticks: 50_000_000, value: "83"), TimedValue(ticks: 50_000_000, value: "84")],
+            [TimedValue(ticks: 0, value: "85"), TimedValue(ticks: 449_999_999, value: "86")],
+            [TimedValue(ticks: 10_000_000, value: "87"), TimedValue(ticks: 260_000_000, value: "88")],
+        ]
+        for quarter in 0..<8 {
+            let start = Int64(quarter) * 12_500_000  // the old series on the grid or a quarter slot off it
+            for data in oldSeries {
+                let slots = data.isEmpty ? 0 : data.split(separator: " ").count
+                for readings in newSets {
+                    let lowest = min(start, readings.map(\.ticks).min() ?? start)
+                    let highest = max(start + Int64(max(slots - 1, 0)) * period, readings.map(\.ticks).max() ?? start)
+                    let window = ObservationWindow(start: lowest, end: highest)
+                    let merged = SampledDataCodec.merge(data, start: start, with: readings, window: window, periodTicks: period)
+                    #expect(merged == Self.model(data, start: start, readings: readings, window: window, period: period),
+                            "data \(data) from \(start), readings \(readings)")
+                }
             }
-            let lowest = min(start, readings.map(\.ticks).min() ?? start)
-            let highest = max(start + Int64(max(oldSlots - 1, 0)) * period, readings.map(\.ticks).max() ?? start)
-            let window = ObservationWindow(start: lowest, end: highest)
-            let merged = SampledDataCodec.merge(data, start: start, with: readings, window: window, periodTicks: period)
-            #expect(merged == Self.model(data, start: start, readings: readings, window: window, period: period),
-                    "data \(data) from \(start), readings \(readings)")
         }
     }
 
@@ -42,18 +51,5 @@ import Testing
         let window = ObservationWindow(start: 0, end: 149_999_999)
         let readings = [TimedValue(ticks: 10, value: "1"), TimedValue(ticks: 20, value: "2"), TimedValue(ticks: 100_000_000, value: "3")]
         #expect(SampledDataCodec.encode(readings, window: window, periodTicks: 50_000_000) == "2 E 3")
-    }
-}
-
-/// A small seeded generator, so failures reproduce.
-private struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
