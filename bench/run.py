@@ -200,7 +200,7 @@ class RSSSampler:
 
 
 def wrk(server: Server, script: str, args: list, connections: int, seconds: int) -> dict:
-    command = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--timeout", "10s", "-s", str(BENCH / "lua" / script),
+    command = ["wrk", f"-t{min(2, connections)}", f"-c{connections}", f"-d{seconds}s", "--timeout", "10s", "-s", str(BENCH / "lua" / script),
                f"http://127.0.0.1:{server.port}", "--", *map(str, args)]
     sampler = RSSSampler(server)
     cpu = server.cpu_seconds()
