@@ -13,7 +13,7 @@ public enum DatabaseProbe {
         let outcome = await withTaskGroup(of: (any Error)?.self) { group in
             group.addTask {
                 do {
-                    try await client.query("SELECT 1", logger: logger)
+                    _ = try await client.query("SELECT 1", logger: logger).collect()
                     return nil
                 } catch {
                     return error

@@ -105,19 +105,27 @@ extension ResourceStore {
         return PreparedAudit(body: try storedBody(event, type: "AuditEvent", id: id, version: 1, lastUpdated: recorded))
     }
 
-    /// Appends prepared AuditEvents; when this returns, the records are committed. One record is
-    /// one statement; several (a group commit, a buffered flush) are written set-based, in a few
-    /// statements for the lot.
+    /// Appends prepared AuditEvents; when this returns, the records are committed. Any number
+    /// of records (one read's, a group commit's, a buffered flush's) is one call of
+    /// `vesta_append_audits` (migration 0015), whose statements are planned once per connection.
     public func appendAudits(_ records: [PreparedAudit]) async throws {
-        guard records.count == 1, let audit = records.first?.body else {
-            try await insertFirstVersions(records.map(\.body), tables: try Tables("AuditEvent", known: knownTypes), type: "AuditEvent",
-                                          logChange: false)
-            return
+        var start = 0
+        while start < records.count {
+            try await appendAuditChunk(records[start..<min(start + Self.createChunkSize, records.count)])
+            start += Self.createChunkSize
         }
+    }
+
+    private func appendAuditChunk(_ records: ArraySlice<PreparedAudit>) async throws {
         var binds = PostgresBindings()
-        let record = auditStatements(audit, after: "(SELECT 1) AS one", binds: &binds)
-        let sql = "WITH \(record.statements.joined(separator: ",\n")) SELECT \(Self.evaluated([record.indexWrite]))"
-        _ = try await database.query(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger)
+        binds.append(records.map(\.body.stored.id))
+        binds.append(records.map(\.body.stored.lastUpdated.date))
+        binds.append(records.map(\.body.json))
+        binds.append(records.map { $0.body.exactText ?? "" })
+        let index = SearchIndexRows.numberedArguments(records.map(\.body.index), binds: &binds)
+        let sql = "SELECT vesta_append_audits($1::text[], $2::timestamptz[], $3::text[], $4::text[], \(index))"
+        // Read to the end: an error of the function's execution arrives in place of its row.
+        _ = try await database.query(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger).collect()
     }
 }
 

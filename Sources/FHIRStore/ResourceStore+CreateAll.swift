@@ -47,27 +47,27 @@ extension ResourceStore {
                 try auditBody(for: request, interaction: .create, type: body.stored.type, id: body.stored.id, version: 1,
                               patients: body.patients, now: now)
             }
-            try await insertFirstVersions(audits, tables: try Tables("AuditEvent", known: knownTypes), type: "AuditEvent", logChange: false)
+            try await appendAudits(audits.map(PreparedAudit.init(body:)))
             for _ in audits { request.noteRecordedWrite() }
         }
         return results.compactMap { $0 }
     }
 
     /// `insertFirstVersionChunk` for every `createChunkSize` bodies.
-    func insertFirstVersions(_ bodies: [Body], tables: Tables, type: String, logChange: Bool = true) async throws {
+    func insertFirstVersions(_ bodies: [Body], tables: Tables, type: String) async throws {
         var start = 0
         while start < bodies.count {
             let chunk = Array(bodies[start..<min(start + Self.createChunkSize, bodies.count)])
-            try await insertFirstVersionChunk(chunk, tables: tables, type: type, logChange: logChange)
+            try await insertFirstVersionChunk(chunk, tables: tables, type: type)
             start += Self.createChunkSize
         }
     }
 
     /// Two statements: keys for the resources from `resource_key_seq`, then one that writes
-    /// the resource rows, their index rows and (with `logChange`) their change-log rows, every
+    /// the resource rows, their index rows and their change-log rows, every
     /// row carrying its resource's key so nothing is joined back by id. Each row's
     /// `last_updated` is its body's `meta.lastUpdated`.
-    private func insertFirstVersionChunk(_ bodies: [Body], tables: Tables, type: String, logChange: Bool) async throws {
+    private func insertFirstVersionChunk(_ bodies: [Body], tables: Tables, type: String) async throws {
         var keys: [Int64] = []
         let allocated = try await database.query(
             "SELECT nextval('resource_key_seq') FROM generate_series(1, \(Int64(bodies.count)))", logger: logger)
@@ -86,19 +86,14 @@ extension ResourceStore {
             )
             """
         let indexWrite = SearchIndexRows.writeCall(Array(zip(keys, bodies.map(\.index))), binds: &binds)
-        let sql: String
-        if logChange {
-            binds.append(type)
-            sql = """
-                WITH \(inserted)
-                INSERT INTO change_log (resource_type, id, version, operation, recorded_at)
-                SELECT $\(binds.count), id, 1, 'C', last_updated FROM unnest($2::text[], $5::timestamptz[]) WITH ORDINALITY AS v(id, last_updated, ord)
-                 WHERE \(Self.evaluated([indexWrite])) ORDER BY ord
-                """
-        } else {
-            sql = "WITH \(inserted) SELECT \(Self.evaluated([indexWrite]))"
-        }
+        binds.append(type)
+        let sql = """
+            WITH \(inserted)
+            INSERT INTO change_log (resource_type, id, version, operation, recorded_at)
+            SELECT $\(binds.count), id, 1, 'C', last_updated FROM unnest($2::text[], $5::timestamptz[]) WITH ORDINALITY AS v(id, last_updated, ord)
+             WHERE \(Self.evaluated([indexWrite])) ORDER BY ord
+            """
         _ = try await database.query(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger)
-        if logChange { committedChange() }
+        committedChange()
     }
 }

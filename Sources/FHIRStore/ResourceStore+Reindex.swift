@@ -44,7 +44,8 @@ extension ResourceStore {
                     WITH target AS (SELECT key FROM \(tables.current) WHERE key = $1 AND version = $2)
                     SELECT count(*) FROM target WHERE \(Self.evaluated([indexWrite]))
                     """
-                _ = try await database.query(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger)
+                // Read to the end: an error of the index write arrives in place of the row.
+                _ = try await database.query(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger).collect()
                 reindexed += 1
             }
             after = last.key

@@ -85,7 +85,7 @@ extension ResourceStore {
                 try auditBody(for: request, interaction: .update, type: body.stored.type, id: body.stored.id,
                               version: body.stored.version, patients: body.patients, now: now)
             }
-            try await insertFirstVersions(audits, tables: try Tables("AuditEvent", known: knownTypes), type: "AuditEvent", logChange: false)
+            try await appendAudits(audits.map(PreparedAudit.init(body:)))
             for _ in audits { request.noteRecordedWrite() }
         }
         return results

@@ -150,6 +150,13 @@ struct SearchIndexRows: Sendable {
         return "(SELECT vesta_write_index_rows(\(columns.keys ?? "'{}'::int8[]"), \(replaced), \(columns.list)))"
     }
 
+    /// The index arguments of `vesta_append_audits` (migration 0015) for these records' rows:
+    /// each row's record number (1-based, in order), then the row arrays.
+    static func numberedArguments(_ records: [SearchIndexRows], binds: inout PostgresBindings) -> String {
+        let columns = columns(of: records.enumerated().map { (Optional(Int64($0.offset + 1)), $0.element) }, binds: &binds)
+        return "\(columns.keys ?? "'{}'::int8[]"), \(columns.list)"
+    }
+
     /// Binds the rows as the function's arguments: grouped by table in `IndexTable.allCases`
     /// order with the timeline last, each table's bounds, and the parallel text arrays pid, grp
     /// and up to five further columns (and the keys, when every resource's key is known).

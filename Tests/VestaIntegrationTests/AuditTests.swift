@@ -177,11 +177,18 @@ import VestaServer
         let client = try await FHIRTestClient.make(audit: .immediate)
         let patient = uniqueId("pat")
         _ = try await client.send(.put, "/fhir/Patient/\(patient)", json: ["resourceType": "Patient", "id": .string(patient)])
-        try await client.environment.client.query("ALTER TABLE r_auditevent RENAME TO r_auditevent_away")
+        // Every insert into the audit table fails, as on a full disk.
+        try await client.environment.client.query("""
+            CREATE FUNCTION test_refuse_audit() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN RAISE EXCEPTION 'could not extend file: No space left on device' USING ERRCODE = 'disk_full'; END $$
+            """)
+        try await client.environment.client.query(
+            "CREATE TRIGGER refuse BEFORE INSERT ON r_auditevent FOR EACH ROW EXECUTE FUNCTION test_refuse_audit()")
         let read = try await client.send(.get, "/fhir/Patient/\(patient)")
         let write = try await client.send(.put, "/fhir/Patient/\(patient)", json: ["resourceType": "Patient", "id": .string(patient), "active": true])
-        try await client.environment.client.query("ALTER TABLE r_auditevent_away RENAME TO r_auditevent")
-        #expect(read.status == .serviceUnavailable && read.isOperationOutcome)
+        try await client.environment.client.query("DROP TRIGGER refuse ON r_auditevent")
+        try await client.environment.client.query("DROP FUNCTION test_refuse_audit()")
+        #expect(read.status == .serviceUnavailable && read.isOperationOutcome, "\(read.status) \(read.text)")
         #expect(!read.text.contains("\"resourceType\":\"Patient\""), "no data without an audit record")
         #expect(write.status.code >= 500, "a write whose record cannot be written is not made")
         let current = try await client.send(.get, "/fhir/Patient/\(patient)")

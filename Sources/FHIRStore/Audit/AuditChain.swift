@@ -85,7 +85,7 @@ public struct AuditChain: Sendable {
         let limit = max(limit, 1)
         // Read committed: each statement after the lock sees the rows the previous holder appended.
         return try await client.inTransaction(logger: logger) { connection in
-            try await connection.query("SELECT pg_advisory_xact_lock(hashtext('vesta audit_chain'))", logger: logger)
+            _ = try await connection.query("SELECT pg_advisory_xact_lock(hashtext('vesta audit_chain'))", logger: logger).collect()
             var previous = Self.genesis
             var position: Int64 = 0
             var throughTx = "0"

@@ -111,7 +111,7 @@ public struct KeyStore: Sendable {
         _ client: PostgresClient, logger: Logger, _ work: (PostgresConnection) async throws -> Result
     ) async throws -> Result {
         try await client.inTransaction(logger: logger) { connection in
-            try await connection.query("SELECT pg_advisory_xact_lock(hashtext('vesta encryption_key'))", logger: logger)
+            _ = try await connection.query("SELECT pg_advisory_xact_lock(hashtext('vesta encryption_key'))", logger: logger).collect()
             return try await work(connection)
         }
     }
