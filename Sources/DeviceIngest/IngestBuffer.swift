@@ -89,9 +89,12 @@ public struct IngestBuffer: Sendable {
     public enum Claim: Sendable {
         /// Exactly this batch (`POST /ingest?wait=true`).
         case batch(Int64)
-        /// The oldest batches nobody holds, received at least `minimumAge` ago, up to about
-        /// `maxMessages` messages (always at least one batch): processed together, a window's
-        /// readings merge into its Observation in one write instead of one per batch.
+        /// The batches nobody holds, oldest first, up to about `maxMessages` messages (always at
+        /// least one batch), once the oldest of them was received at least `minimumAge` ago:
+        /// processed together, a window's readings merge into its Observation in one write
+        /// instead of one per batch. Younger batches go along rather than wait for the next
+        /// round, which cannot start before the next batch is `minimumAge` old either, so an
+        /// Observation still gets at most one write per `minimumAge`.
         case oldest(maxMessages: Int, minimumAge: Duration)
     }
 
@@ -105,16 +108,18 @@ public struct IngestBuffer: Sendable {
         let rows = try await client.query(
             """
             WITH candidates AS (
-                SELECT id, sum(message_count) OVER (ORDER BY id) - message_count AS before FROM (
-                    SELECT id, message_count FROM ingest_batch
+                SELECT id, sum(message_count) OVER (ORDER BY id) - message_count AS before,
+                       min(received_at) OVER () AS oldest FROM (
+                    SELECT id, message_count, received_at FROM ingest_batch
                      WHERE state = 'pending' AND (lease_until IS NULL OR lease_until < now())
                        AND (\(only)::bigint IS NULL OR id = \(only)::bigint)
-                       AND received_at <= now() - \(ageMilliseconds) * interval '1 millisecond'
                      ORDER BY id LIMIT 1000 FOR UPDATE SKIP LOCKED
                 ) AS pending
             )
             UPDATE ingest_batch b SET lease_until = now() + \(Self.lease)::interval, attempts = attempts + 1
-              FROM candidates c WHERE b.id = c.id AND c.before < \(maxMessages)
+              FROM candidates c
+             WHERE b.id = c.id AND c.before < \(maxMessages)
+               AND c.oldest <= now() - \(ageMilliseconds) * interval '1 millisecond'
             RETURNING b.id, b.received_at, b.messages, b.content_kind = 'measurements', b.device_id
             """, logger: logger)
         var batches: [IngestBatch] = []

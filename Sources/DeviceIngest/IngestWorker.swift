@@ -4,10 +4,10 @@ import ServiceLifecycle
 /// Processes buffered batches in the background until graceful shutdown; idle, it polls every
 /// `idleDelay`. Several workers (or replicas) share the buffer safely through SKIP LOCKED claims.
 ///
-/// History policy: a batch waits until it is `flushInterval` old, then every pending batch (up
-/// to `maxMessages` messages) is processed together, so an Observation that merges readings —
-/// an hourly SampledData — gets at most one new version per flush interval however fast its
-/// device sends: 3,600 per hour at the default 1 s, 360 at 10 s.
+/// History policy: once the oldest pending batch is `flushInterval` old, every pending batch
+/// (up to `maxMessages` messages) is processed together, so an Observation that merges
+/// readings — an hourly SampledData — gets at most one new version per flush interval however
+/// fast its device sends: 3,600 per hour at the default 1 s, 360 at 10 s.
 public struct IngestWorker: Service {
     let pipeline: IngestPipeline
     let flushInterval: Duration

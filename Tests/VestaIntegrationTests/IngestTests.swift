@@ -123,6 +123,13 @@ import Testing
 
         #expect(try await client.send(.post, "/ingest", body: heartRate(device, "2026-04-01T10:00:15Z", 73)).status == .accepted)
         #expect(try await client.ingest.processNext(.oldest(maxMessages: 1000, minimumAge: .seconds(3600))) == nil, "too young to flush")
+
+        // Once the oldest pending batch is old enough, the younger ones go along in the same write.
+        _ = try await client.count("WITH aged AS (UPDATE ingest_batch SET received_at = received_at - interval '2 hours' WHERE state = 'pending' RETURNING 1) SELECT count(*) FROM aged")
+        #expect(try await client.send(.post, "/ingest", body: heartRate(device, "2026-04-01T10:00:20Z", 74)).status == .accepted)
+        let together = try #require(try await client.ingest.processNext(.oldest(maxMessages: 1000, minimumAge: .seconds(3600))))
+        #expect(together.measurements == 2, "the aged batch and the one just posted")
+        #expect(together.observations.map(\.outcome) == ["updated"])
     }
 
     /// Workers processing batches at the same time merge into the same Observation one after
