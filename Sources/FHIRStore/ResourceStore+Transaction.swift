@@ -26,7 +26,10 @@ extension ResourceStore {
                     try await connection.query("BEGIN", logger: logger)
                     do {
                         let result = try await body(bound)
-                        try await connection.query("COMMIT", logger: logger)
+                        // PostgreSQL answers COMMIT of a transaction an error aborted with
+                        // ROLLBACK, not an error: only the tag tells the two apart.
+                        let commit = try await connection.query("COMMIT", []).get()
+                        guard commit.metadata.command == "COMMIT" else { throw StoreError.transactionRolledBack }
                         changeSignal.ring()
                         return result
                     } catch {
@@ -60,3 +63,4 @@ extension ResourceStore {
         ["40001", "40P01", "23505"].contains(error.sqlState ?? "")
     }
 }
+

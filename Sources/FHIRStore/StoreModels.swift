@@ -104,6 +104,9 @@ public enum StoreError: Error, Sendable, Equatable {
     /// A transaction kept losing to concurrent transactions (serialization failure, deadlock or
     /// a racing insert of the same id) and ran out of attempts.
     case transactionConflict(attempts: Int)
+    /// PostgreSQL rolled the transaction back at COMMIT: one of its statements had failed
+    /// without the error reaching the store. Nothing was written.
+    case transactionRolledBack
     /// A search parameter's expression could not be evaluated on the resource.
     case unindexable(type: String, id: String, reason: String)
     /// Resources of the type are only appended by the server (AuditEvent), never written by clients.

@@ -48,6 +48,8 @@ public struct FHIRError: Error, Sendable {
             self.init(.conflict, .conflict, "\(type)/\(id) was changed concurrently; retry the request")
         case .transactionConflict(let attempts):
             self.init(.conflict, .conflict, "The transaction conflicted with concurrent writes \(attempts) times; retry it")
+        case .transactionRolledBack:
+            self.init(.internalServerError, .exception, "The transaction was rolled back by the database; nothing was written")
         case .unreadable(let type, let id, let reason):
             self.init(.internalServerError, .exception, "\(type)/\(id) could not be read back: \(reason)")
         case .appendOnly(let type):
